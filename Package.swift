@@ -1,0 +1,86 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "twvault",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "twvault", targets: ["twvault"]),
+        .executable(name: "twilio-standin", targets: ["twilio-standin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // Build tool that turns migrations/*.sql into Swift string literals.
+        .executableTarget(name: "EmbedMigrations"),
+        .plugin(
+            name: "EmbedMigrationsPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "VaultMigrations",
+            path: "migrations",
+            exclude: ["README.md"],
+            sources: ["Migrations.swift"],
+            plugins: ["EmbedMigrationsPlugin"]
+        ),
+
+        // libsodium wrapper: secret bytes, Argon2id, secretbox, key derivation. No SQL.
+        .target(name: "VaultCrypto", dependencies: ["CSodium"]),
+        // SQLite wrapper: connection, statements, transactions, migrator. No crypto.
+        .target(name: "VaultStore", dependencies: ["CSQLite"]),
+        // The vault: key slots, sealed records, profiles, unlock sessions, integrity.
+        .target(name: "Vault", dependencies: ["VaultCrypto", "VaultStore", "VaultMigrations"]),
+        // Twilio OAuth token endpoint and REST clients over one small HTTP transport. No storage.
+        .target(
+            name: "TwilioAuth",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // A stand-in for Twilio's token and REST endpoints on 127.0.0.1, for tests and the demo.
+        .target(
+            name: "TwilioStandIn",
+            dependencies: [
+                "VaultCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
+        // The command line.
+        .target(
+            name: "TwVault",
+            dependencies: [
+                "Vault", "TwilioAuth",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "twvault", dependencies: ["TwVault"]),
+
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
+        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
+        .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
+        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// The HTTP transport, token endpoint and REST clients live here.
+import NIOCore

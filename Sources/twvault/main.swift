@@ -1,0 +1,2 @@
+import TwVault
+TwVaultMain.main()
