@@ -30,3 +30,6 @@ CREATE TABLE record (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (profile, kind)
 ) STRICT, WITHOUT ROWID;
+
+-- Lets `list` read profile names without touching the sealed blobs.
+CREATE INDEX record_by_kind ON record (kind, profile);

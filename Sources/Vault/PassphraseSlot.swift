@@ -1,0 +1,92 @@
+import Foundation
+import VaultCrypto
+
+/// One passphrase that opens the vault (docs/FORMAT.md, "Slots").
+///
+/// kek         = crypto_pwhash(32, NFC(passphrase), salt, ops, mem, ARGON2ID13)
+/// wrapped_key = nonce (24) || crypto_secretbox_easy(vault_id (16) || DEK (32), nonce, kek)
+///
+/// A wrong passphrase is detected by the wrapped key's authentication tag, never by a fast
+/// hash of the passphrase that could be attacked offline more cheaply than Argon2id.
+public struct PassphraseSlot: Sendable, Equatable {
+    public let label: String
+    public let algorithm: Int
+    public let limits: KDFLimits
+    public let salt: [UInt8]
+    public let wrappedKey: [UInt8]
+    public let createdAt: Int64
+
+    static let dataKeyLength = 32
+
+    /// Wraps `dataKey` under a new passphrase.
+    static func make(label: String, passphrase: SecretBytes, limits: KDFLimits, vaultID: [UInt8],
+                     dataKey: SecretBytes, now: Int64) throws(VaultError) -> PassphraseSlot {
+        try limits.checkPolicy()
+        let salt = RandomBytes.make(Argon2id.saltLength)
+        let kek = try derive(passphrase: passphrase, salt: salt, limits: limits)
+        let plaintext = SecretBytes(count: vaultID.count + dataKey.count) { out in
+            out.copyBytes(from: vaultID)
+            dataKey.withUnsafeBytes { key in
+                (out.baseAddress! + vaultID.count).copyMemory(from: key.baseAddress!, byteCount: key.count)
+            }
+        }
+        let wrapped: [UInt8]
+        do { wrapped = try SecretBox.seal(plaintext, key: kek) } catch { throw .system("could not wrap the data key") }
+        return PassphraseSlot(label: label, algorithm: Argon2id.algorithmIdentifier, limits: limits, salt: salt,
+                              wrappedKey: wrapped, createdAt: now)
+    }
+
+    /// Checks what can be checked without the passphrase: algorithm, limits, sizes.
+    func checkStructure() throws(VaultError) {
+        guard algorithm == Argon2id.algorithmIdentifier else {
+            throw .newerFormat("slot '\(label)' uses key-derivation algorithm \(algorithm), which this version does not know")
+        }
+        do { try limits.checkPolicy() } catch let VaultError.kdfOutsidePolicy(message) {
+            throw .kdfOutsidePolicy("slot '\(label)': \(message)")
+        }
+        guard salt.count == Argon2id.saltLength,
+              wrappedKey.count == SecretBox.overhead + 16 + PassphraseSlot.dataKeyLength else {
+            throw .corrupt("slot '\(label)' has fields of the wrong size")
+        }
+    }
+
+    /// The data key, or `nil` when the passphrase is not this slot's.
+    func unwrap(passphrase: SecretBytes, vaultID: [UInt8]) throws(VaultError) -> SecretBytes? {
+        try checkStructure()
+        let kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits)
+        guard let plaintext = try? SecretBox.open(wrappedKey, key: kek) else { return nil }
+        let idMatches = plaintext.withUnsafeBytes { bytes in
+            vaultID.withUnsafeBytes { ConstantTime.equal(UnsafeRawBufferPointer(rebasing: bytes[0..<16]), $0) }
+        }
+        // A slot copied in from another vault authenticates but names another vault.
+        guard idMatches else { throw .tampered(what: "slot '\(label)' belongs to another vault") }
+        return plaintext.slice(16..<plaintext.count)
+    }
+
+    static func derive(passphrase: SecretBytes, salt: [UInt8], limits: KDFLimits) throws(VaultError) -> SecretBytes {
+        let normalized = Passphrase.normalized(passphrase)
+        do {
+            return try Argon2id.deriveKey(passphrase: normalized, salt: salt, opsLimit: limits.opsLimit,
+                                          memLimit: limits.memLimit, length: SecretBox.keyLength)
+        } catch {
+            throw .system("Argon2id failed: not enough memory for \(limits.memLimit >> 20) MiB?")
+        }
+    }
+}
+
+/// Passphrase handling shared by every slot operation.
+public enum Passphrase {
+    /// The passphrase in Unicode NFC, so that the same characters typed on different systems
+    /// give the same key. ASCII (already NFC) never leaves secret memory.
+    public static func normalized(_ passphrase: SecretBytes) -> SecretBytes {
+        let isASCII = passphrase.withUnsafeBytes { bytes in bytes.allSatisfy { $0 < 0x80 } }
+        if isASCII { return passphrase }
+        let nfc: [UInt8] = passphrase.withUnsafeBytes { bytes in
+            let text = String(decoding: bytes, as: UTF8.self)
+            return Array(text.precomposedStringWithCanonicalMapping.utf8)
+        }
+        var copy = nfc
+        defer { for index in copy.indices { copy[index] = 0 } }
+        return SecretBytes(copying: copy)
+    }
+}

@@ -1,0 +1,261 @@
+import VaultCrypto
+import VaultStore
+
+/// A vault whose data key is known: records can be read and written.
+public final class UnlockedVault {
+    public let file: VaultFile
+    let dataKey: SecretBytes
+    let keys: VaultKeys
+    /// The slot whose passphrase opened the vault (`nil` when opened from a session).
+    public let slotLabel: String?
+
+    init(file: VaultFile, dataKey: SecretBytes, slotLabel: String?) throws(VaultError) {
+        self.file = file
+        self.dataKey = dataKey
+        self.slotLabel = slotLabel
+        do { keys = try VaultKeys(vaultID: file.vaultID, dataKey: dataKey) } catch {
+            throw .corrupt("the data key has the wrong size")
+        }
+    }
+
+    var connection: Connection { file.connection }
+    var path: String { file.path }
+
+    // MARK: Reading
+
+    /// The payload of one record, or `nil` when there is none. Reads one row only.
+    public func payload(profile: String, kind: RecordKind) throws(VaultError) -> SecretBytes? {
+        let sealed: [UInt8]? = try translating(path: path) {
+            let statement = try connection.cached("SELECT sealed FROM record WHERE profile = ? AND kind = ?")
+            try statement.bind(.text(profile), .text(kind.rawValue))
+            guard try statement.step() else { return nil }
+            return try statement.requireBlob(0)
+        }
+        guard let sealed else { return nil }
+        return try keys.sealer.open(sealed, profile: profile, kind: kind)
+    }
+
+    /// A profile's credentials and settings; throws `profileNotFound` when absent.
+    public func profile(_ name: String) throws(VaultError) -> ProfileRecord {
+        guard let payload = try payload(profile: name, kind: .profile) else { throw .profileNotFound(name) }
+        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(name)'")
+    }
+
+    /// A decoded record of any kind, or `nil`.
+    public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws(VaultError) -> T? {
+        guard let payload = try payload(profile: profile, kind: kind) else { return nil }
+        return try PayloadCoding.decode(type, from: payload, what: "record '\(kind)' of profile '\(profile)'")
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`). The vault MAC is checked
+    /// first, so nothing is written on top of a tampered vault, and recomputed last, in the
+    /// same transaction as the writes.
+    public func write<T>(_ body: (VaultTransaction) throws -> T) throws(VaultError) -> T {
+        try translating(path: path) {
+            try connection.writeTransaction {
+                try Integrity.check(connection, keys: keys)
+                let transaction = VaultTransaction(vault: self)
+                let result = try body(transaction)
+                try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
+                return result
+            }
+        }
+    }
+
+    /// Stores a new profile; throws `profileExists` unless `replace`.
+    public func addProfile(_ name: String, _ record: ProfileRecord, replace: Bool = false, now: Int64 = Clock.now()) throws(VaultError) {
+        try Names.validateProfile(name)
+        try write { transaction in
+            if try transaction.exists(profile: name) {
+                guard replace else { throw VaultError.profileExists(name) }
+                try transaction.delete(profile: name)
+            }
+            try transaction.put(record, profile: name, kind: .profile, now: now)
+        }
+        if replace { file.checkpoint() }
+    }
+
+    /// Replaces the record of an existing profile.
+    public func updateProfile(_ name: String, _ record: ProfileRecord, now: Int64 = Clock.now()) throws(VaultError) {
+        try write { transaction in
+            guard try transaction.exists(profile: name) else { throw VaultError.profileNotFound(name) }
+            try transaction.put(record, profile: name, kind: .profile, now: now)
+        }
+    }
+
+    /// Deletes a profile and all its records, then checkpoints so the old ciphertext leaves
+    /// the file and its log.
+    public func removeProfile(_ name: String) throws(VaultError) {
+        try write { transaction in
+            guard try transaction.exists(profile: name) else { throw VaultError.profileNotFound(name) }
+            try transaction.delete(profile: name)
+        }
+        file.checkpoint()
+    }
+
+    /// Renames a profile: every record is re-sealed under the new name (the name is part of
+    /// each record's key).
+    public func renameProfile(_ old: String, to new: String, now: Int64 = Clock.now()) throws(VaultError) {
+        try Names.validateProfile(new)
+        try write { transaction in
+            guard try transaction.exists(profile: old) else { throw VaultError.profileNotFound(old) }
+            guard try !transaction.exists(profile: new) else { throw VaultError.profileExists(new) }
+            try transaction.rename(profile: old, to: new, now: now)
+        }
+        file.checkpoint()
+    }
+
+    // MARK: Slots
+
+    /// Adds a passphrase slot for a teammate.
+    public func addSlot(label: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, now: Int64 = Clock.now()) throws(VaultError) {
+        try Names.validateSlotLabel(label)
+        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits,
+                                           vaultID: file.vaultID, dataKey: dataKey, now: now)
+        try write { _ in
+            guard try !SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
+                throw VaultError.slotExists(label)
+            }
+            try SlotTable.insert(slot, into: connection)
+        }
+    }
+
+    /// Removes a slot; the last one cannot go.
+    public func removeSlot(label: String) throws(VaultError) {
+        try write { _ in
+            let slots = try SlotTable.all(in: connection)
+            guard slots.contains(where: { $0.label == label }) else { throw VaultError.slotNotFound(label) }
+            guard slots.count > 1 else { throw VaultError.lastSlot }
+            try connection.prepare("DELETE FROM slot WHERE label = ?").bind(.text(label)).run()
+        }
+        file.checkpoint()
+    }
+
+    /// Changes one slot's passphrase: only the wrapped data key changes; records stay
+    /// byte-identical.
+    public func changePassphrase(label: String, to passphrase: SecretBytes, limits: KDFLimits = .moderate,
+                                 now: Int64 = Clock.now()) throws(VaultError) {
+        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits,
+                                           vaultID: file.vaultID, dataKey: dataKey, now: now)
+        try write { _ in
+            guard try SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
+                throw VaultError.slotNotFound(label)
+            }
+            try connection.prepare("DELETE FROM slot WHERE label = ?").bind(.text(label)).run()
+            try SlotTable.insert(slot, into: connection)
+        }
+        file.checkpoint()
+    }
+
+    // MARK: Verification
+
+    /// Checks every slot's structure, every record and the vault MAC. Returns one line per
+    /// failure; empty means the vault is intact.
+    public func verify() -> [String] {
+        var failures: [String] = []
+        do {
+            try connection.readTransaction {
+                for slot in try SlotTable.all(in: connection) {
+                    do { try slot.checkStructure() } catch let error as VaultError { failures.append(error.description) }
+                }
+                let statement = try connection.prepare("SELECT profile, kind, sealed FROM record ORDER BY profile, kind")
+                while try statement.step() {
+                    let profile = try statement.requireText(0)
+                    let kind = RecordKind(rawValue: try statement.requireText(1))
+                    guard Names.isValidProfile(profile) else {
+                        failures.append("a record has an invalid profile name '\(Names.printable(profile))'")
+                        continue
+                    }
+                    do {
+                        let payload = try keys.sealer.open(try statement.requireBlob(2), profile: profile, kind: kind)
+                        if kind == .profile {
+                            _ = try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(profile)'")
+                        } else if kind == .token {
+                            _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
+                        }
+                    } catch let error as VaultError {
+                        failures.append(error.description)
+                    }
+                }
+                let orphans = try connection.prepare("""
+                    SELECT DISTINCT profile FROM record r WHERE NOT EXISTS
+                    (SELECT 1 FROM record p WHERE p.profile = r.profile AND p.kind = 'profile') ORDER BY profile
+                    """)
+                while try orphans.step() {
+                    failures.append("records of '\(Names.printable(try orphans.requireText(0)))' exist without their profile record")
+                }
+                do { try Integrity.check(connection, keys: keys) } catch let error as VaultError {
+                    failures.append(error.description)
+                }
+            }
+        } catch let error as VaultError {
+            failures.append(error.description)
+        } catch let error as StoreError {
+            failures.append(VaultError.from(error, path: path).description)
+        } catch {
+            failures.append("\(error)")
+        }
+        return failures
+    }
+}
+
+@available(*, unavailable)
+extension UnlockedVault: Sendable {}
+
+/// The writes allowed inside `UnlockedVault.write`.
+public struct VaultTransaction {
+    let vault: UnlockedVault
+    private var connection: Connection { vault.connection }
+
+    public func exists(profile: String) throws -> Bool {
+        let statement = try connection.cached("SELECT 1 FROM record WHERE profile = ? AND kind = 'profile'")
+        try statement.bind(.text(profile))
+        return try statement.step()
+    }
+
+    /// Reads a record as it is inside this transaction.
+    public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws -> T? {
+        try vault.record(type, profile: profile, kind: kind)
+    }
+
+    /// Seals and stores a record, replacing any record at (profile, kind).
+    public func put<T: Encodable>(_ value: T, profile: String, kind: RecordKind, now: Int64 = Clock.now()) throws {
+        let payload = try PayloadCoding.encode(value)
+        try putPayload(payload, profile: profile, kind: kind, now: now)
+    }
+
+    func putPayload(_ payload: SecretBytes, profile: String, kind: RecordKind, now: Int64) throws {
+        try Names.validateProfile(profile)
+        let sealed = try vault.keys.sealer.seal(payload, profile: profile, kind: kind)
+        try connection.cached("""
+            INSERT INTO record (profile, kind, sealed, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (profile, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at
+            """)
+            .bind(.text(profile), .text(kind.rawValue), .blob(sealed), .integer(now)).run()
+    }
+
+    /// Deletes one record kind, or every record of the profile when `kind` is nil.
+    public func delete(profile: String, kind: RecordKind? = nil) throws {
+        if let kind {
+            try connection.cached("DELETE FROM record WHERE profile = ? AND kind = ?")
+                .bind(.text(profile), .text(kind.rawValue)).run()
+        } else {
+            try connection.cached("DELETE FROM record WHERE profile = ?").bind(.text(profile)).run()
+        }
+    }
+
+    /// Re-seals every record of `old` under `new`.
+    func rename(profile old: String, to new: String, now: Int64) throws {
+        let statement = try connection.prepare("SELECT kind, sealed FROM record WHERE profile = ? ORDER BY kind")
+        try statement.bind(.text(old))
+        var moved: [(RecordKind, SecretBytes)] = []
+        while try statement.step() {
+            let kind = RecordKind(rawValue: try statement.requireText(0))
+            moved.append((kind, try vault.keys.sealer.open(try statement.requireBlob(1), profile: old, kind: kind)))
+        }
+        try delete(profile: old)
+        for (kind, payload) in moved { try putPayload(payload, profile: new, kind: kind, now: now) }
+    }
+}

@@ -1,0 +1,99 @@
+import VaultCrypto
+import VaultStore
+
+/// Every way a vault operation can fail, each mapped to one exit code of the command line.
+/// Descriptions are one line for a user: what happened and what to do. None contains a secret.
+public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
+    case wrongPassphrase
+    case noPassphraseSource
+    case sessionExpired
+    case sessionInvalid(String)
+    case vaultNotFound(path: String)
+    case profileNotFound(String)
+    case profileExists(String)
+    case slotNotFound(String)
+    case slotExists(String)
+    case lastSlot
+    case invalidName(String)
+    case invalidInput(String)
+    /// The file is not a vault, or is damaged beyond one record.
+    case corrupt(String)
+    /// One record or the vault-wide integrity check failed: `what` names the record.
+    case tampered(what: String)
+    case newerFormat(String)
+    case kdfOutsidePolicy(String)
+    case busy
+    case insecureFile(String)
+    case system(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile: 77
+        case .vaultNotFound, .profileNotFound, .slotNotFound: 66
+        case .profileExists, .slotExists: 73
+        case .invalidName, .lastSlot: 64
+        case .invalidInput, .corrupt, .tampered: 65
+        case .newerFormat, .kdfOutsidePolicy: 78
+        case .busy: 75
+        case .system: 1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .wrongPassphrase: "wrong passphrase: no key slot of this vault opens with it"
+        case .noPassphraseSource:
+            "no passphrase: run `eval \"$(twvault unlock)\"` in a terminal, or set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE_FD"
+        case .sessionExpired: "the unlock has expired or was locked: run `eval \"$(twvault unlock)\"` again"
+        case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
+        case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
+        case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
+        case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
+        case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"
+        case let .slotExists(label): "a passphrase slot labelled '\(label)' already exists"
+        case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"
+        case let .invalidName(message): message
+        case let .invalidInput(message): message
+        case let .corrupt(message): "the vault is corrupt: \(message)"
+        case let .tampered(what): "the vault failed its integrity check: \(what); run `twvault verify`"
+        case let .newerFormat(message): "\(message): upgrade twvault to open this vault"
+        case let .kdfOutsidePolicy(message): "refusing the key slot: \(message)"
+        case .busy: "the vault is busy: another twvault process holds its lock; try again"
+        case let .insecureFile(message): message
+        case let .system(message): message
+        }
+    }
+
+    /// Translates a storage error. `path` is the vault's path, for messages.
+    static func from(_ error: StoreError, path: String) -> VaultError {
+        switch error {
+        case .busy: .busy
+        case let .notADatabase(message): .corrupt("\(path) is not a twvault vault (\(message))")
+        case let .unexpectedColumnType(column, expected, actual):
+            .corrupt("column \(column) holds \(actual) where \(expected) belongs")
+        case let .unknownMigrations(ids):
+            .newerFormat("\(path) was written by a newer twvault (schema migrations \(ids.map(String.init).joined(separator: ", ")))")
+        case .insecureFile: .insecureFile(error.description)
+        case .missing: .vaultNotFound(path: path)
+        case let .sqlite(code, message, _):
+            // Extended codes whose primary code means the file is damaged.
+            code & 0xff == 11 || code & 0xff == 26 ? .corrupt(message) : .system("SQLite error \(code): \(message)")
+        case .system: .system(error.description)
+        }
+    }
+}
+
+/// Runs `body`, translating storage and crypto errors into `VaultError`.
+func translating<T>(path: String, _ body: () throws -> T) throws(VaultError) -> T {
+    do {
+        return try body()
+    } catch let error as VaultError {
+        throw error
+    } catch let error as StoreError {
+        throw VaultError.from(error, path: path)
+    } catch let error as CryptoError {
+        throw VaultError.corrupt(error.description)
+    } catch {
+        throw VaultError.system("\(error)")
+    }
+}

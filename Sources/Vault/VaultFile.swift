@@ -1,0 +1,192 @@
+import Foundation
+import VaultCrypto
+import VaultMigrations
+import VaultStore
+
+/// An opened, still locked vault: names, slots and the vault id are readable; nothing sealed is.
+public final class VaultFile {
+    /// 'TWV1', the SQLite header's application_id of every vault.
+    public static let applicationID: Int32 = 0x5457_5631
+    public static let vaultIDLength = 16
+
+    public let path: String
+    public let vaultID: [UInt8]
+    let connection: Connection
+
+    static var migrator: Migrator {
+        Migrator(VaultMigrations.all.map { Migration(id: $0.id, name: $0.name, sql: $0.sql) })
+    }
+
+    private init(path: String, connection: Connection, vaultID: [UInt8]) {
+        self.path = path
+        self.connection = connection
+        self.vaultID = vaultID
+    }
+
+    /// The vault id as lowercase hex (names session files).
+    public var vaultIDHex: String { ByteEncoding.hex(vaultID) }
+
+    /// Opens an existing vault. Checks permissions, the file's magic and its schema version
+    /// before anything is written; a vault of a newer format is left untouched.
+    public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws(VaultError) -> VaultFile {
+        try translating(path: path) {
+            guard SecureFiles.exists(path) else { throw VaultError.vaultNotFound(path: path) }
+            try SecureFiles.checkDatabaseFiles(path)
+            let connection = try Connection(path: path, mode: .readWrite, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            guard try connection.applicationID() == applicationID else {
+                throw VaultError.corrupt("\(path) is an SQLite file but not a twvault vault")
+            }
+            let migrator = migrator
+            let pending = try migrator.hasPending(connection)
+            try connection.enableWAL()
+            if pending { try migrator.migrate(connection, now: Clock.now()) }
+            let statement = try connection.prepare("SELECT vault_id FROM vault WHERE singleton = 1")
+            guard try statement.step() else { throw VaultError.corrupt("the vault row is missing") }
+            let vaultID = try statement.requireBlob(0)
+            guard vaultID.count == vaultIDLength else { throw VaultError.corrupt("the vault id has the wrong size") }
+            return VaultFile(path: path, connection: connection, vaultID: vaultID)
+        }
+    }
+
+    /// Creates a vault at `path` with one passphrase slot. The file is built under a temporary
+    /// name and linked into place, so a crash leaves either no vault or a complete one, and an
+    /// existing vault is never overwritten (73).
+    public static func create(
+        path: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, slotLabel: String = "default",
+        now: Int64 = Clock.now()
+    ) throws(VaultError) -> UnlockedVault {
+        try limits.checkPolicy()
+        try Names.validateSlotLabel(slotLabel)
+        let dataKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
+        try translating(path: path) {
+            let directory = SecureFiles.directory(of: path)
+            try SecureFiles.makePrivateDirectory(directory)
+            if SecureFiles.exists(path) { throw VaultError.system("a vault already exists at \(path)") }
+            let temporary = "\(path).new-\(getpid())"
+            SecureFiles.remove(temporary)
+            try SecureFiles.createPrivateFile(temporary)
+            do {
+                try build(temporary, dataKey: dataKey, passphrase: passphrase, limits: limits, label: slotLabel, now: now)
+                guard link(temporary, path) == 0 else {
+                    let code = errno
+                    throw code == EEXIST
+                        ? VaultError.system("a vault already exists at \(path)")
+                        : VaultError.system("cannot create \(path): \(String(cString: strerror(code)))")
+                }
+                SecureFiles.remove(temporary)
+            } catch {
+                SecureFiles.remove(temporary)
+                SecureFiles.remove(temporary + "-wal")
+                SecureFiles.remove(temporary + "-shm")
+                throw error
+            }
+        }
+        let file = try open(path: path)
+        return try UnlockedVault(file: file, dataKey: dataKey, slotLabel: slotLabel)
+    }
+
+    private static func build(_ path: String, dataKey: SecretBytes, passphrase: SecretBytes, limits: KDFLimits,
+                              label: String, now: Int64) throws {
+        let connection = try Connection(path: path, mode: .readWrite)
+        try connection.enableWAL()
+        try migrator.migrate(connection, now: now)
+        let vaultID = RandomBytes.make(vaultIDLength)
+        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits, vaultID: vaultID,
+                                           dataKey: dataKey, now: now)
+        let keys = try VaultKeys(vaultID: vaultID, dataKey: dataKey)
+        try connection.writeTransaction {
+            try connection.prepare("INSERT INTO vault (singleton, vault_id, created_at, mac) VALUES (1, ?, ?, zeroblob(32))")
+                .bind(.blob(vaultID), .integer(now)).run()
+            try SlotTable.insert(slot, into: connection)
+            try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
+        }
+        // Folds the log into the file so that only one file is linked into place.
+        try connection.checkpoint()
+    }
+
+    /// Profile names in byte order. Needs no passphrase.
+    public func profileNames() throws(VaultError) -> [String] {
+        try translating(path: path) {
+            let statement = try connection.cached("SELECT profile FROM record WHERE kind = 'profile' ORDER BY profile")
+            var names: [String] = []
+            while try statement.step() { names.append(try statement.requireText(0)) }
+            return names
+        }
+    }
+
+    /// Whether a profile of that name exists. Needs no passphrase.
+    public func hasProfile(_ name: String) throws(VaultError) -> Bool {
+        try translating(path: path) {
+            let statement = try connection.cached("SELECT 1 FROM record WHERE profile = ? AND kind = 'profile'")
+            try statement.bind(.text(name))
+            return try statement.step()
+        }
+    }
+
+    /// The passphrase slots (public parts only).
+    public func slots() throws(VaultError) -> [PassphraseSlot] {
+        try translating(path: path) { try SlotTable.all(in: connection) }
+    }
+
+    /// Unlocks with a passphrase: one Argon2id run per slot tried. Every slot's limits are
+    /// checked against the policy before any KDF runs.
+    public func unlock(passphrase: SecretBytes) throws(VaultError) -> UnlockedVault {
+        let slots = try slots()
+        guard !slots.isEmpty else { throw .corrupt("the vault has no passphrase slots") }
+        for slot in slots { try slot.checkStructure() }
+        for slot in slots {
+            if let dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) {
+                return try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+            }
+        }
+        throw .wrongPassphrase
+    }
+
+    /// Unlocks with a data key recovered from an unlock session.
+    func unlock(dataKey: SecretBytes) throws(VaultError) -> UnlockedVault {
+        try UnlockedVault(file: self, dataKey: dataKey, slotLabel: nil)
+    }
+
+    /// Folds the write-ahead log into the file and empties it (best effort while others read).
+    public func checkpoint() {
+        try? connection.checkpoint()
+    }
+}
+
+@available(*, unavailable)
+extension VaultFile: Sendable {}
+
+/// Reading and writing slot rows.
+enum SlotTable {
+    static func all(in connection: Connection) throws -> [PassphraseSlot] {
+        let statement = try connection.cached(
+            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label")
+        var slots: [PassphraseSlot] = []
+        while try statement.step() {
+            let ops = try statement.requireInt(2)
+            let mem = try statement.requireInt(3)
+            guard ops >= 0, mem >= 0 else { throw VaultError.corrupt("a slot has negative limits") }
+            slots.append(PassphraseSlot(
+                label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
+                limits: KDFLimits(opsLimit: UInt64(ops), memLimit: UInt64(mem)),
+                salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
+                createdAt: try statement.requireInt(6)))
+        }
+        return slots
+    }
+
+    static func insert(_ slot: PassphraseSlot, into connection: Connection) throws {
+        try connection.prepare("""
+            INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+            .bind(.text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
+                  .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey), .integer(slot.createdAt))
+            .run()
+    }
+}
+
+/// Wall-clock seconds; one place so that tests and the format agree on the unit.
+public enum Clock {
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File-system steps that keep the vault private: private directories, files created 0600
+/// without following symlinks, and refusal of files others could read or swap.
+public enum SecureFiles {
+    /// Retries a system call interrupted by a signal.
+    @inline(__always)
+    static func retrying(_ call: () -> Int32) -> Int32 {
+        var result: Int32
+        repeat { result = call() } while result == -1 && errno == EINTR
+        return result
+    }
+
+    /// The directory part of `path` ("." for a bare file name).
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let head = path[..<slash]
+        return head.isEmpty ? "/" : String(head)
+    }
+
+    /// Whether anything (file, directory, symlink, even dangling) is at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// Creates `path` and missing parents with mode 0700. An existing directory is kept;
+    /// a symlink in place of the last component is refused.
+    public static func makePrivateDirectory(_ path: String) throws(StoreError) {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw .insecureFile(path: path, problem: "is not a directory", fix: "choose another vault path")
+            }
+            return
+        }
+        let parent = directory(of: path)
+        if parent != path, parent != "/", parent != "." { try makePrivateDirectory(parent) }
+        guard retrying({ mkdir(path, 0o700) }) == 0 || errno == EEXIST else {
+            throw .system(call: "mkdir", path: path, errno: errno)
+        }
+    }
+
+    /// Creates an empty file with mode 0600; fails when anything is already there.
+    /// `O_NOFOLLOW | O_EXCL` so that a planted symlink is never followed.
+    public static func createPrivateFile(_ path: String) throws(StoreError) {
+        let fd = retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw .system(call: "open", path: path, errno: errno) }
+        // The mode passed to open is filtered by the umask; make it exactly 0600.
+        _ = fchmod(fd, 0o600)
+        close(fd)
+    }
+
+    /// Refuses `path` when it is a symlink, not a regular file, owned by another user, or
+    /// accessible to group or others. A missing file passes when `mayBeMissing`.
+    public static func checkPrivate(_ path: String, mayBeMissing: Bool = false) throws(StoreError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT {
+                if mayBeMissing { return }
+                throw .missing(path: path)
+            }
+            throw .system(call: "lstat", path: path, errno: errno)
+        }
+        if info.st_mode & S_IFMT == S_IFLNK {
+            throw .insecureFile(path: path, problem: "is a symbolic link",
+                                fix: "point --vault at the real file instead")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .insecureFile(path: path, problem: "is not a regular file", fix: "choose another vault path")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .insecureFile(path: path, problem: "is owned by another user (uid \(info.st_uid))",
+                                fix: "copy it to a file you own, or run as its owner")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw .insecureFile(path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
+                                fix: "run: chmod 600 '\(path)'")
+        }
+    }
+
+    /// Checks a database file and its `-wal` and `-shm` companions.
+    public static func checkDatabaseFiles(_ path: String) throws(StoreError) {
+        try checkPrivate(path)
+        try checkPrivate(path + "-wal", mayBeMissing: true)
+        try checkPrivate(path + "-shm", mayBeMissing: true)
+    }
+
+    /// Refuses a directory that is a symlink, owned by another user, or open to others.
+    public static func checkPrivateDirectory(_ path: String) throws(StoreError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw .system(call: "lstat", path: path, errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw .insecureFile(path: path, problem: "is not a directory", fix: "remove it and try again")
+        }
+        guard info.st_uid == geteuid() else {
+            throw .insecureFile(path: path, problem: "is owned by another user", fix: "remove it and try again")
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw .insecureFile(path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
+                                fix: "run: chmod 700 '\(path)'")
+        }
+    }
+
+    /// Reads a whole small file without following symlinks.
+    public static func read(_ path: String, limit: Int = 1 << 20) throws(StoreError) -> [UInt8] {
+        let fd = retrying { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .missing(path: path) }
+            throw .system(call: "open", path: path, errno: errno)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress, buffer.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .system(call: "read", path: path, errno: errno)
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+            guard bytes.count <= limit else { throw .system(call: "read", path: path, errno: EFBIG) }
+        }
+        return bytes
+    }
+
+    /// Writes `bytes` to a new private file at `path` (0600, never through a symlink), via a
+    /// temporary name and `rename`, with `fsync`, so readers see either nothing or all of it.
+    public static func writeNew(_ path: String, bytes: [UInt8]) throws(StoreError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw .system(call: "open", path: temporary, errno: errno) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw .system(call: "write", path: temporary, errno: code)
+            }
+            offset += written
+        }
+        _ = fsync(fd)
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .system(call: "rename", path: path, errno: code)
+        }
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func remove(_ path: String) {
+        _ = unlink(path)
+    }
+
+    /// Names in a directory (no `.`/`..`), empty when it cannot be read.
+    public static func list(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
