@@ -4,8 +4,9 @@ import Foundation
 /// A compiled SQL statement, finalized in `deinit`.
 public final class Statement {
     let handle: OpaquePointer
-    /// Keeps the connection open while the statement lives.
-    private let connection: Connection
+    /// Unowned: the connection caches its statements, and a strong reference back would keep
+    /// both alive forever (and the file open). Statements never outlive their connection.
+    private unowned let connection: Connection
     /// The SQL text (never the bound values).
     public let sql: String
 

@@ -1,2 +1,2 @@
 import TwVault
-TwVaultMain.main()
+await TwVaultMain.main()

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Vault
+import VaultCrypto
+
+struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Store a profile's credentials.",
+        discussion: """
+            Identifiers are flags; secret values never are. They come from no-echo prompts on the \
+            terminal, from TWILIO_* variables (--from-env), or from NAME=value lines on stdin (--stdin, \
+            the names `export` prints; values may be single-quoted). The vault is created when missing.
+
+            Examples:
+              twvault add acme-prod --account-sid AC0123… --api-key SK0123…
+              printf 'TWILIO_ACCOUNT_SID=AC…\\nTWILIO_AUTH_TOKEN=…\\n' | twvault add acme-prod --stdin
+              twvault export old --format dotenv | twvault add new --stdin
+              twvault add acme-org --client-id OQ… --scope offline_access
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The profile name (letters, digits, '.', '_', '-').")
+    var profile: String
+
+    @Option(help: ArgumentHelp("Account SID (AC + 32 hex digits).", valueName: "AC…"))
+    var accountSid: String?
+    @Option(help: ArgumentHelp("API key SID (SK + 32 hex digits); its secret is asked for.", valueName: "SK…"))
+    var apiKey: String?
+    @Option(help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
+    var clientId: String?
+    @Option(help: "Twilio region, e.g. ie1 (exported as TWILIO_REGION).")
+    var region: String?
+    @Option(help: "Twilio edge location, e.g. dublin (exported as TWILIO_EDGE).")
+    var edge: String?
+    @Option(help: ArgumentHelp("OAuth token endpoint for this profile.", valueName: "url"))
+    var tokenUrl: String?
+    @Option(help: "OAuth scope to request.")
+    var scope: String?
+    @Option(help: "OAuth audience to request.")
+    var audience: String?
+
+    @Flag(help: "Read secrets and identifiers from TWILIO_* environment variables.")
+    var fromEnv = false
+    @Flag(help: "Read NAME=value lines from stdin.")
+    var stdin = false
+    @Flag(help: "Replace an existing profile of that name.")
+    var force = false
+
+    @OptionGroup var newPassphrase: NewPassphraseOptions
+
+    func validate() throws {
+        guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
+        guard Names.isValidProfile(profile) else {
+            throw ValidationError("invalid profile name '\(Names.printable(profile))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+    }
+
+    func run() throws {
+        let access = VaultAccess(global)
+        let context = access.context
+        var input = try CredentialInput.collect(
+            flags: .init(accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge),
+            source: fromEnv ? .environment(context.environment) : stdin ? .stdin : .terminal(context.stdinIsTerminal))
+        input.tokenURL = tokenUrl
+        input.scope = scope
+        input.audience = audience
+        let record = try input.makeRecord(now: context.now())
+
+        let path = access.vaultPath
+        let vault: UnlockedVault
+        if SecureFilesProbe.exists(path) {
+            let file = try access.open()
+            if !force, try file.hasProfile(profile) { throw VaultError.profileExists(profile) }
+            vault = try access.unlock(file)
+        } else {
+            let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
+            vault = try VaultFile.create(path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+                                         now: context.now())
+            Output.info("created vault \(path)")
+        }
+        try vault.addProfile(profile, record, replace: force, now: context.now())
+        Output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
+    }
+}

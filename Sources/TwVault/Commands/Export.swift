@@ -1,0 +1,40 @@
+import ArgumentParser
+import Vault
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a profile's environment for a shell.",
+        discussion: """
+            Prints TWILIO_* for the profile and unsets those it lacks, so switching profiles never mixes \
+            two accounts. With an OAuth client it includes a valid TWILIO_ACCESS_TOKEN unless --no-token. \
+            The refresh token is never printed.
+
+            Examples:
+              eval "$(twvault export acme-prod)"
+              twvault export acme-prod --format fish | source
+              twvault export acme-prod --format dotenv > .env.local
+              twvault export acme-prod --format json | jq .TWILIO_ACCOUNT_SID
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    var profile: String?
+    @Option(help: "sh, fish, powershell, dotenv or json.")
+    var format: ExportFormat = .sh
+    @Flag(help: "Do not include or fetch an OAuth access token.")
+    var noToken = false
+
+    func run() async throws {
+        let access = VaultAccess(global)
+        let name = try ProfileArgument.resolve(profile, context: access.context)
+        let vault = try access.openUnlocked()
+        let record = try vault.profile(name)
+        let token = noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
+        let text = try ExportRendering.render(variables, format: format)
+        if access.context.stdoutIsTerminal {
+            Output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
+        }
+        Output.stdout(text)
+    }
+}

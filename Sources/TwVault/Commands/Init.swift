@@ -1,0 +1,29 @@
+import ArgumentParser
+import Vault
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a new vault.",
+        discussion: """
+            The passphrase is asked twice on the terminal, or read from $TWVAULT_NEW_PASSPHRASE, \
+            --new-passphrase-file, or the ordinary passphrase channels.
+
+            Examples:
+              twvault init
+              twvault init --kdf sensitive
+              TWVAULT_NEW_PASSPHRASE_FILE=… twvault init --new-passphrase-file ~/.config/twvault/pass
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var newPassphrase: NewPassphraseOptions
+
+    func run() throws {
+        let access = VaultAccess(global)
+        let path = access.vaultPath
+        if SecureFilesProbe.exists(path) { throw VaultError.vaultExists(path: path) }
+        let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
+        _ = try VaultFile.create(path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+                                 now: access.context.now())
+        Output.info("created vault \(path)")
+    }
+}

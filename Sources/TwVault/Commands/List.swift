@@ -1,0 +1,149 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List profiles.",
+        discussion: """
+            Names need no passphrase. --details unlocks the vault and adds the account SID, the kinds \
+            of credential, the region, the access token's expiry and the age of each credential.
+
+            Examples:
+              twvault list
+              twvault list --details
+              twvault list --json | jq -r '.[].name'
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Unlock and show account, credentials, region, token expiry and credential ages.")
+    var details = false
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let access = VaultAccess(global)
+        let file = try access.open()
+        let names = try file.profileNames()
+        guard details else {
+            if json {
+                Output.stdout(try JSONOutput.encode(names.map { ["name": $0] }))
+            } else {
+                Output.stdout(names.map { $0 + "\n" }.joined())
+            }
+            return
+        }
+        let vault = try access.unlock(file)
+        let now = access.context.now()
+        var rows: [ProfileSummary] = []
+        for name in names {
+            let record = try vault.profile(name)
+            let token = try vault.record(CachedToken.self, profile: name, kind: .token)
+            rows.append(ProfileSummary(name: name, record: record, token: token, now: now))
+        }
+        if json {
+            Output.stdout(try JSONOutput.encode(rows))
+        } else {
+            let table = rows.map { row in
+                [row.name, row.accountSID ?? "-", row.credentials.joined(separator: ","), row.region ?? "-",
+                 row.tokenDescription(now: now), row.ageDescription]
+            }
+            Output.stdout(TextTable.render(header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE"], rows: table))
+        }
+    }
+}
+
+/// The non-secret facts about one profile, for `list --details` and `show`.
+struct ProfileSummary: Encodable {
+    var name: String
+    var accountSID: String?
+    var apiKeySID: String?
+    var clientID: String?
+    var credentials: [String]
+    var secrets: [String: Bool]
+    var region: String?
+    var edge: String?
+    var tokenURL: String?
+    var scope: String?
+    var audience: String?
+    var createdAt: String
+    var accessTokenExpiresAt: String?
+    /// Seconds since each rotatable credential was set.
+    var credentialAge: [String: Int64]
+
+    init(name: String, record: ProfileRecord, token: CachedToken?, now: Int64) {
+        self.name = name
+        accountSID = record.accountSID
+        apiKeySID = record.apiKeySID
+        clientID = record.clientID
+        credentials = record.credentialKinds
+        secrets = [
+            "auth_token": record.authToken != nil, "api_key_secret": record.apiKeySecret != nil,
+            "client_secret": record.clientSecret != nil, "refresh_token": record.refreshToken != nil,
+            "access_token": token != nil,
+        ]
+        region = record.region
+        edge = record.edge
+        tokenURL = record.tokenURL
+        scope = record.scope
+        audience = record.audience
+        createdAt = Timestamps.rfc3339(record.createdAt)
+        accessTokenExpiresAt = token.map { Timestamps.rfc3339($0.expiresAt) }
+        credentialAge = record.credentialTimes.mapValues { max(0, now - $0) }
+        expiresAt = token?.expiresAt
+    }
+
+    private var expiresAt: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case name, credentials, secrets, region, edge, scope, audience
+        case accountSID = "account_sid"
+        case apiKeySID = "api_key_sid"
+        case clientID = "client_id"
+        case tokenURL = "token_url"
+        case createdAt = "created_at"
+        case accessTokenExpiresAt = "access_token_expires_at"
+        case credentialAge = "credential_age_seconds"
+    }
+
+    func tokenDescription(now: Int64) -> String {
+        guard let expiresAt else { return "-" }
+        return expiresAt > now ? "valid \(Durations.describe(expiresAt - now))" : "expired"
+    }
+
+    var ageDescription: String {
+        guard !credentialAge.isEmpty else { return "-" }
+        return credentialAge.sorted { $0.key < $1.key }.map { "\($0.key) \(Durations.describe($0.value))" }
+            .joined(separator: ", ")
+    }
+}
+
+enum Timestamps {
+    static func rfc3339(_ seconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
+}
+
+enum JSONOutput {
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}
+
+/// Left-aligned columns separated by two spaces.
+enum TextTable {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = [Int](repeating: 0, count: header.count)
+        for row in all { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ") + "\n"
+        }.joined()
+    }
+}

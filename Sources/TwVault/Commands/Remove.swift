@@ -1,0 +1,40 @@
+import ArgumentParser
+import Vault
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete a profile and everything stored for it.",
+        discussion: """
+            Asks for confirmation on a terminal; without one, --yes is required. The old ciphertext is \
+            checkpointed out of the file.
+
+            Examples:
+              twvault remove acme-old
+              twvault remove acme-old --yes
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The profile to delete.")
+    var profile: String
+    @Flag(help: "Do not ask for confirmation.")
+    var yes = false
+
+    func validate() throws {
+        guard Names.isValidProfile(profile) else { throw ValidationError("invalid profile name '\(Names.printable(profile))'") }
+    }
+
+    func run() throws {
+        let access = VaultAccess(global)
+        let file = try access.open()
+        guard try file.hasProfile(profile) else { throw VaultError.profileNotFound(profile) }
+        if !yes {
+            guard let answer = TerminalInput.confirm("Delete profile '\(profile)' and all its credentials? [y/N] ") else {
+                throw CLIError.usage("no terminal to confirm on: pass --yes to delete '\(profile)'")
+            }
+            guard answer else { throw CLIError.exit(1) }
+        }
+        let vault = try access.unlock(file)
+        try vault.removeProfile(profile)
+        Output.info("removed profile '\(profile)'")
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Vault
+
+struct Rename: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rename a profile.",
+        discussion: """
+            Every record of the profile is sealed again under the new name.
+
+            Example:
+              twvault rename acme acme-prod
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The current name.")
+    var old: String
+    @Argument(help: "The new name.")
+    var new: String
+
+    func validate() throws {
+        for name in [old, new] where !Names.isValidProfile(name) {
+            throw ValidationError("invalid profile name '\(Names.printable(name))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+    }
+
+    func run() throws {
+        let access = VaultAccess(global)
+        let file = try access.open()
+        guard try file.hasProfile(old) else { throw VaultError.profileNotFound(old) }
+        guard try !file.hasProfile(new) else { throw CLIError.exists("profile '\(new)' already exists") }
+        let vault = try access.unlock(file)
+        try vault.renameProfile(old, to: new, now: access.context.now())
+        Output.info("renamed '\(old)' to '\(new)'")
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Vault
+
+struct Unlock: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Unlock the vault for a while in this shell.",
+        discussion: """
+            Asks for the passphrase once and prints `export TWVAULT_SESSION='…'`; later commands in \
+            that shell need no passphrase until the TTL ends (default 1h, at most 24h) or `twvault lock`.
+
+            Examples:
+              eval "$(twvault unlock)"
+              eval "$(twvault unlock --ttl 8h)"
+              twvault unlock --format fish | source
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "How long the unlock lasts: 90s, 15m, 1h, 8h… (at most 24h).")
+    var ttl: String = "1h"
+    @Option(help: "sh, fish or powershell.")
+    var format: ExportFormat = .sh
+
+    func validate() throws {
+        guard let seconds = Durations.seconds(ttl), seconds > 0, seconds <= SessionStore.maximumTTL else {
+            throw ValidationError("--ttl must be a duration between 1s and 24h, like 90s, 15m or 8h")
+        }
+        guard [.sh, .fish, .powershell].contains(format) else {
+            throw ValidationError("--format must be sh, fish or powershell")
+        }
+    }
+
+    func run() throws {
+        let access = VaultAccess(global)
+        // Proving the passphrase again: a session must not be able to extend itself.
+        let vault = try access.openUnlocked(allowSession: false)
+        let seconds = Durations.seconds(ttl) ?? 3600
+        let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
+        Output.stdout(try ExportRendering.render([("TWVAULT_SESSION", token)], format: format))
+        if access.context.stdoutIsTerminal {
+            Output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
+        }
+        Output.note("unlocked for \(Durations.describe(seconds))")
+    }
+}

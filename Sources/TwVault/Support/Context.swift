@@ -1,0 +1,72 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The outside world a command sees: environment, standard streams, terminal, clock.
+/// Production builds it from the process; everything a command touches goes through it.
+public struct CommandContext: Sendable {
+    public var environment: [String: String]
+    /// Seconds since 1970.
+    public var now: @Sendable () -> Int64
+    public var stdinIsTerminal: Bool
+    public var stdoutIsTerminal: Bool
+
+    public static func live() -> CommandContext {
+        CommandContext(
+            environment: ProcessInfo.processInfo.environment,
+            now: { Int64(Date().timeIntervalSince1970) },
+            stdinIsTerminal: isatty(0) == 1,
+            stdoutIsTerminal: isatty(1) == 1)
+    }
+
+    @TaskLocal public static var current = CommandContext.live()
+
+    /// A non-empty environment value.
+    public func env(_ name: String) -> String? {
+        guard let value = environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+/// Writes to the standard streams without buffering surprises: everything written is on its
+/// way before a later `execve` replaces the process.
+public enum Output {
+    nonisolated(unsafe) static var quiet = false
+    nonisolated(unsafe) static var verbose = false
+
+    public static func stdout(_ text: String) { write(1, text) }
+
+    /// One line on stderr, prefixed with the program name.
+    public static func error(_ text: String) { write(2, "twvault: \(text)\n") }
+
+    /// A warning, unless --quiet.
+    public static func warn(_ text: String) {
+        if !quiet { write(2, "twvault: warning: \(text)\n") }
+    }
+
+    /// A note for --verbose. Never pass secrets.
+    public static func note(_ text: String) {
+        if verbose { write(2, "twvault: \(text)\n") }
+    }
+
+    /// Progress for people, unless --quiet (stderr, so `$(…)` captures none of it).
+    public static func info(_ text: String) {
+        if !quiet { write(2, "\(text)\n") }
+    }
+
+    static func write(_ fd: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+
+/// Options every command accepts.
+public struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The vault file (default: $TWVAULT_VAULT, else ~/.local/share/twvault/vault.db).", valueName: "path"))
+    public var vault: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase from this file (one trailing newline is removed).", valueName: "path"))
+    public var passphraseFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase from this open file descriptor.", valueName: "n"))
+    public var passphraseFd: Int32?
+
+    @Flag(name: .shortAndLong, help: "Print nothing but results and errors.")
+    public var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Explain each step on stderr (never secrets).")
+    public var verbose = false
+
+    public init() {}
+
+    /// Applies --quiet and --verbose to the output.
+    func apply() {
+        Output.quiet = quiet
+        Output.verbose = verbose && !quiet
+    }
+}
+
+/// The Argon2id cost of a new passphrase slot.
+enum KDFLevel: String, ExpressibleByArgument, CaseIterable {
+    case interactive, moderate, sensitive
+}
+
+/// Options for commands that may set a new passphrase.
+struct NewPassphraseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the new passphrase from this file (else $TWVAULT_NEW_PASSPHRASE, else asked twice).", valueName: "path"))
+    var newPassphraseFile: String?
+
+    @Option(name: .long, help: "Argon2id cost of the new passphrase: interactive, moderate (default) or sensitive.")
+    var kdf: KDFLevel = .moderate
+}

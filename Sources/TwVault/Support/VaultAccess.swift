@@ -1,0 +1,190 @@
+import Foundation
+import Vault
+import VaultCrypto
+
+/// Finds the vault, reads passphrases from the channels of DESIGN §2, and unlocks.
+struct VaultAccess {
+    let options: GlobalOptions
+    let context: CommandContext
+
+    init(_ options: GlobalOptions, context: CommandContext = .current) {
+        self.options = options
+        self.context = context
+        options.apply()
+    }
+
+    /// `--vault`, `$TWVAULT_VAULT`, `$XDG_DATA_HOME/twvault/vault.db`, `~/.local/share/twvault/vault.db`.
+    var vaultPath: String {
+        if let path = options.vault, !path.isEmpty { return path }
+        if let path = context.env("TWVAULT_VAULT") { return path }
+        if let data = context.env("XDG_DATA_HOME"), data.hasPrefix("/") { return data + "/twvault/vault.db" }
+        let home = context.env("HOME") ?? "/"
+        return home + "/.local/share/twvault/vault.db"
+    }
+
+    var sessions: SessionStore {
+        SessionStore(directory: SessionStore.defaultDirectory(environment: context.environment))
+    }
+
+    func open() throws(VaultError) -> VaultFile {
+        let file = try VaultFile.open(path: vaultPath)
+        Output.note("opened vault \(vaultPath)")
+        return file
+    }
+
+    // MARK: Passphrase channels
+
+    /// The explicit passphrase channels that are set. Two at once is a usage error.
+    private func channel() throws -> PassphraseChannel? {
+        var channels: [PassphraseChannel] = []
+        if context.environment["TWVAULT_PASSPHRASE"] != nil { channels.append(.environment) }
+        if let path = options.passphraseFile ?? context.env("TWVAULT_PASSPHRASE_FILE") { channels.append(.file(path)) }
+        if let fd = options.passphraseFd {
+            channels.append(.descriptor(fd))
+        } else if let text = context.env("TWVAULT_PASSPHRASE_FD") {
+            guard let fd = Int32(text), fd >= 0 else { throw CLIError.usage("TWVAULT_PASSPHRASE_FD must be a file descriptor number") }
+            channels.append(.descriptor(fd))
+        }
+        guard channels.count <= 1 else {
+            throw CLIError.usage("more than one passphrase source is set (TWVAULT_PASSPHRASE, a passphrase file, a passphrase descriptor): use exactly one")
+        }
+        return channels.first
+    }
+
+    /// The passphrase from the one configured channel, else the terminal, else exit 77.
+    func passphrase(prompt: String = "Passphrase for the twvault vault: ") throws -> SecretBytes {
+        if let channel = try channel() {
+            Output.note("reading the passphrase from \(channel.name)")
+            return try channel.read(context)
+        }
+        return try TerminalInput.readSecret(prompt: prompt, noTerminal: VaultError.noPassphraseSource)
+    }
+
+    /// A new passphrase: `--new-passphrase-file`, `$TWVAULT_NEW_PASSPHRASE`, the terminal
+    /// (asked twice), or — when `allowCurrentChannel`, i.e. creating a vault — the ordinary
+    /// passphrase channel.
+    func newPassphrase(_ options: NewPassphraseOptions, allowCurrentChannel: Bool) throws -> SecretBytes {
+        let passphrase: SecretBytes
+        if let path = options.newPassphraseFile {
+            passphrase = try PassphraseChannel.file(path).read(context)
+        } else if context.environment["TWVAULT_NEW_PASSPHRASE"] != nil {
+            passphrase = try PassphraseChannel.newEnvironment.read(context)
+        } else if allowCurrentChannel, let channel = try channel() {
+            passphrase = try channel.read(context)
+        } else {
+            passphrase = try TerminalInput.readNewSecret(
+                prompt: "New passphrase: ", confirm: "Repeat the new passphrase: ",
+                noTerminal: CLIError.accessDenied("no new passphrase: set TWVAULT_NEW_PASSPHRASE or --new-passphrase-file, or run in a terminal"))
+        }
+        guard passphrase.count > 0 else { throw CLIError.usage("the passphrase must not be empty") }
+        return passphrase
+    }
+
+    // MARK: Unlocking
+
+    /// Opens and unlocks: a valid `TWVAULT_SESSION` first (no KDF), else a passphrase.
+    /// `allowSession: false` for commands that must prove knowledge of a passphrase.
+    func unlock(_ file: VaultFile, allowSession: Bool = true) throws -> UnlockedVault {
+        var sessionError: VaultError?
+        if allowSession, let token = context.env("TWVAULT_SESSION") {
+            do {
+                let vault = try sessions.unlock(file, token: token, now: context.now())
+                Output.note("unlocked with TWVAULT_SESSION")
+                return vault
+            } catch {
+                Output.note("TWVAULT_SESSION not usable: \(error.description)")
+                sessionError = error
+            }
+        }
+        let passphrase: SecretBytes
+        do {
+            passphrase = try self.passphrase()
+        } catch let error as VaultError where error == .noPassphraseSource {
+            throw sessionError ?? error
+        }
+        let vault = try file.unlock(passphrase: passphrase)
+        Output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
+        return vault
+    }
+
+    func openUnlocked(allowSession: Bool = true) throws -> UnlockedVault {
+        try unlock(try open(), allowSession: allowSession)
+    }
+
+    static func limits(_ level: KDFLevel) -> KDFLimits {
+        switch level {
+        case .interactive: .interactive
+        case .moderate: .moderate
+        case .sensitive: .sensitive
+        }
+    }
+}
+
+/// One non-interactive source of a passphrase.
+enum PassphraseChannel {
+    case environment
+    case newEnvironment
+    case file(String)
+    case descriptor(Int32)
+
+    var name: String {
+        switch self {
+        case .environment: "TWVAULT_PASSPHRASE"
+        case .newEnvironment: "TWVAULT_NEW_PASSPHRASE"
+        case let .file(path): "the file \(path)"
+        case let .descriptor(fd): "descriptor \(fd)"
+        }
+    }
+
+    /// The passphrase, with exactly one trailing newline removed for files and descriptors.
+    func read(_ context: CommandContext) throws -> SecretBytes {
+        switch self {
+        case .environment:
+            return SecretBytes(utf8: context.environment["TWVAULT_PASSPHRASE"] ?? "")
+        case .newEnvironment:
+            return SecretBytes(utf8: context.environment["TWVAULT_NEW_PASSPHRASE"] ?? "")
+        case let .file(path):
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw CLIError.accessDenied("cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
+            }
+            defer { close(fd) }
+            return try SecretReader.readAll(fd: fd, what: "the passphrase file").strippingOneNewline()
+        case let .descriptor(fd):
+            guard fcntl(fd, F_GETFD) != -1 else {
+                throw CLIError.usage("passphrase descriptor \(fd) is not open")
+            }
+            return try SecretReader.readAll(fd: fd, what: "passphrase descriptor \(fd)").strippingOneNewline()
+        }
+    }
+}
+
+/// Reads secrets from descriptors into wipeable memory.
+enum SecretReader {
+    static let limit = 64 * 1024
+
+    static func readAll(fd: Int32, what: String) throws -> SecretBytes {
+        var buffer = [UInt8](repeating: 0, count: limit + 1)
+        defer { for index in buffer.indices { buffer[index] = 0 } }
+        var count = 0
+        while count <= limit {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit + 1 - count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw CLIError.accessDenied("cannot read \(what): \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            count += got
+        }
+        guard count <= limit else { throw CLIError.malformedInput("\(what) is larger than 64 KiB") }
+        return SecretBytes(copying: buffer[0..<count])
+    }
+}
+
+extension SecretBytes {
+    /// Without one trailing "\n" (exactly one: a second is part of the secret).
+    func strippingOneNewline() -> SecretBytes {
+        let endsWithNewline = withUnsafeBytes { $0.last == UInt8(ascii: "\n") }
+        return endsWithNewline ? slice(0..<count - 1) : self
+    }
+}
