@@ -12,6 +12,8 @@ public enum CLIError: Error, Sendable, CustomStringConvertible {
     case exists(String)
     /// Not found (66).
     case notFound(String)
+    /// A temporary failure: time limit, busy (75).
+    case temporary(String)
     /// A command could not be run (126 cannot execute, 127 not found).
     case cannotExecute(String, code: Int32)
     /// A failure with an explicit exit code and no message of its own.
@@ -24,6 +26,7 @@ public enum CLIError: Error, Sendable, CustomStringConvertible {
         case .accessDenied: 77
         case .exists: 73
         case .notFound: 66
+        case .temporary: 75
         case let .cannotExecute(_, code): code
         case let .exit(code): code
         }
@@ -32,7 +35,7 @@ public enum CLIError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .usage(message), let .malformedInput(message), let .accessDenied(message), let .exists(message),
-             let .notFound(message), let .cannotExecute(message, _):
+             let .notFound(message), let .temporary(message), let .cannotExecute(message, _):
             message
         case let .exit(code): "exit \(code)"
         }
