@@ -101,7 +101,8 @@ public struct TokenEndpoint: Sendable {
     public func clientCredentials(
         clientID: String, clientSecret: String, scope: String? = nil, audience: String? = nil
     ) async throws(TwilioError) -> TokenResponse {
-        try await exchange(.clientCredentials(clientID: clientID, clientSecret: clientSecret, scope: scope, audience: audience))
+        try await exchange(
+            .clientCredentials(clientID: clientID, clientSecret: clientSecret, scope: scope, audience: audience))
     }
 
     public func authorizationCode(
@@ -138,7 +139,8 @@ public struct TokenEndpoint: Sendable {
                 guard grant.mayBeRetried, retries < retryPolicy.maxRetries, case .temporary(let failure) = error
                 else { throw error }
                 if case .timedOut = failure { throw error }
-                let backoff = retryPolicy.backoff.isEmpty
+                let backoff =
+                    retryPolicy.backoff.isEmpty
                     ? Duration.zero : retryPolicy.backoff[min(retries, retryPolicy.backoff.count - 1)]
                 let delay = failure.retryAfter ?? backoff
                 guard delay <= retryPolicy.maxDelay else { throw error }
@@ -148,7 +150,9 @@ public struct TokenEndpoint: Sendable {
         }
     }
 
-    private func attempt(_ request: HTTPRequest, grant: TokenGrant, host: String) async throws(TwilioError) -> TokenResponse {
+    private func attempt(_ request: HTTPRequest, grant: TokenGrant, host: String) async throws(TwilioError)
+        -> TokenResponse
+    {
         let response = try await transport.send(request)
         guard (200...299).contains(response.status) else {
             throw ResponseClassifier.error(for: response, host: host, secrets: grant.secrets)

@@ -120,7 +120,9 @@ public struct TwilioAPI: Sendable {
                 throw try malformed(apiBaseURL, "the key list has no keys array")
             }
             for entry in entries {
-                guard let sid = entry["sid"]?.stringValue else { throw try malformed(apiBaseURL, "a listed key has no sid") }
+                guard let sid = entry["sid"]?.stringValue else {
+                    throw try malformed(apiBaseURL, "a listed key has no sid")
+                }
                 keys.append(
                     APIKey(
                         sid: sid, friendlyName: entry["friendly_name"]?.stringValue ?? "",
@@ -205,7 +207,9 @@ public struct TwilioAPI: Sendable {
     }
 
     private func request(_ method: HTTPRequest.Method, _ url: String, form: [(String, String)]?) -> HTTPRequest {
-        var headers = [HeaderField("Authorization", credentials.headerValue), HeaderField("Accept", "application/json")]
+        var headers = [
+            HeaderField("Authorization", credentials.headerValue), HeaderField("Accept", "application/json"),
+        ]
         var body: [UInt8] = []
         if let form {
             headers.append(HeaderField("Content-Type", "application/x-www-form-urlencoded"))

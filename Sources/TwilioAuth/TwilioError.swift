@@ -87,7 +87,8 @@ public struct TwilioRefusal: Sendable, Equatable {
         if let moreInfo, !moreInfo.isEmpty { what += "; see \(moreInfo)" }
         let advice: String
         if isInvalidGrant {
-            advice = "the refresh token or authorization code is no longer valid; run `twvault login \(profile ?? "PROFILE")` to sign in again"
+            advice =
+                "the refresh token or authorization code is no longer valid; run `twvault login \(profile ?? "PROFILE")` to sign in again"
         } else {
             switch status {
             case 401: advice = "check the profile's credentials (a rotated or revoked secret?)"

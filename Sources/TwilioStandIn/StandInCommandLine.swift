@@ -36,7 +36,9 @@ public struct StandInCommandLine: Sendable {
         }
         func integer(_ flag: String, _ range: ClosedRange<Int>) throws(StandInError) -> Int {
             let text = try value(flag)
-            guard let number = Int(text), range.contains(number) else { throw .usage("\(flag) takes a number in \(range)") }
+            guard let number = Int(text), range.contains(number) else {
+                throw .usage("\(flag) takes a number in \(range)")
+            }
             return number
         }
         while let flag = rest.popFirst() {
@@ -52,7 +54,9 @@ public struct StandInCommandLine: Sendable {
                 result.configuration.clients.append(StandInClient(id: String(parts[0]), secret: secret))
             case "--redirect-uri":
                 let uri = try value(flag)
-                guard !result.configuration.clients.isEmpty else { throw .usage("--redirect-uri must follow a --client") }
+                guard !result.configuration.clients.isEmpty else {
+                    throw .usage("--redirect-uri must follow a --client")
+                }
                 result.configuration.clients[result.configuration.clients.count - 1].redirectURIs.append(uri)
             case "--account":
                 let parts = try value(flag).split(separator: ":", maxSplits: 1).map(String.init)

@@ -19,7 +19,8 @@ enum StandInControl {
             return noContent
         case ("GET", "count"):
             let count = filtered(state.requests(), query).count
-            return .respond(status: 200, headers: [HeaderField("Content-Type", "text/plain")], body: Array("\(count)\n".utf8))
+            return .respond(
+                status: 200, headers: [HeaderField("Content-Type", "text/plain")], body: Array("\(count)\n".utf8))
         case ("POST", "fault"):
             guard let body, let fault = fault(from: body) else {
                 return problem("the body must be a JSON fault, e.g. {\"kind\":\"status\",\"status\":500,\"count\":1}")
@@ -61,7 +62,8 @@ enum StandInControl {
                     "api_keys": .array(
                         account.apiKeys.map {
                             .object([
-                                "sid": .string($0.sid), "secret": .string($0.secret), "friendly_name": .string($0.friendlyName),
+                                "sid": .string($0.sid), "secret": .string($0.secret),
+                                "friendly_name": .string($0.friendlyName),
                             ])
                         }),
                 ]))
@@ -70,7 +72,9 @@ enum StandInControl {
             return StandInState.json(
                 200,
                 .array(
-                    account.apiKeys.map { .object(["sid": .string($0.sid), "friendly_name": .string($0.friendlyName)]) }))
+                    account.apiKeys.map {
+                        .object(["sid": .string($0.sid), "friendly_name": .string($0.friendlyName)])
+                    }))
         case ("POST", "refresh-token"):
             guard let clientID = body?["client_id"]?.stringValue else { return problem("client_id is required") }
             let token = state.issueRefreshToken(clientID: clientID, scope: body?["scope"]?.stringValue)
@@ -108,7 +112,8 @@ enum StandInControl {
             guard let status = json["status"]?.numberValue, (100...599).contains(status) else { return nil }
             kind = .status(Int(status))
         case "429", "too-many-requests":
-            let retryAfter = json["retry_after"]?.stringValue ?? json["retry_after"]?.numberValue.map { String(Int($0)) }
+            let retryAfter =
+                json["retry_after"]?.stringValue ?? json["retry_after"]?.numberValue.map { String(Int($0)) }
             kind = .tooManyRequests(retryAfter: retryAfter)
         case "malformed-json": kind = .malformedJSON
         case "oversized-body": kind = .oversizedBody

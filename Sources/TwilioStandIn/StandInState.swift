@@ -106,7 +106,8 @@ final class StandInState: @unchecked Sendable {
     func issueRefreshToken(clientID: String, scope: String?) -> String {
         withLock {
             let token = "RT" + Self.randomToken()
-            refreshTokens[token] = RefreshRecord(clientID: clientID, family: Self.randomToken(), scope: scope, used: false)
+            refreshTokens[token] = RefreshRecord(
+                clientID: clientID, family: Self.randomToken(), scope: scope, used: false)
             return token
         }
     }
@@ -130,7 +131,8 @@ final class StandInState: @unchecked Sendable {
                 case .delay(let duration):
                     delay = duration
                 case .status(let status):
-                    return StandInReply(action: Self.twilioError(status, code: 20000 + status, message: Self.reason(status)))
+                    return StandInReply(
+                        action: Self.twilioError(status, code: 20000 + status, message: Self.reason(status)))
                 case .tooManyRequests(let retryAfter):
                     var reply = Self.twilioError(429, code: 20429, message: "Too Many Requests")
                     if let retryAfter, case .respond(let status, var headers, let body) = reply {
@@ -139,7 +141,9 @@ final class StandInState: @unchecked Sendable {
                     }
                     return StandInReply(action: reply)
                 case .malformedJSON:
-                    return StandInReply(action: .respond(status: 200, headers: Self.jsonHeaders, body: Array("{\"access_token\": \"abc\",".utf8)))
+                    return StandInReply(
+                        action: .respond(
+                            status: 200, headers: Self.jsonHeaders, body: Array("{\"access_token\": \"abc\",".utf8)))
                 case .oversizedBody:
                     var body = Array("{\"padding\":\"".utf8)
                     body += [UInt8](repeating: UInt8(ascii: "x"), count: 2 * 1024 * 1024)
@@ -201,10 +205,13 @@ final class StandInState: @unchecked Sendable {
     // MARK: OAuth
 
     private func token(_ request: StandInRequest) -> StandInReply.Action {
-        guard request.headers.value(for: "Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true
+        guard
+            request.headers.value(for: "Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded")
+                == true
         else { return Self.oauthError(400, "invalid_request", "the body must be application/x-www-form-urlencoded") }
         guard request.headers.value(for: "Authorization") == nil else {
-            return Self.oauthError(400, "invalid_request", "client credentials belong in the form, not in an Authorization header")
+            return Self.oauthError(
+                400, "invalid_request", "client credentials belong in the form, not in an Authorization header")
         }
         let form = request.form
         guard let clientID = form["client_id"], let client = clients[clientID] else {
@@ -222,7 +229,8 @@ final class StandInState: @unchecked Sendable {
             }
             return issue(clientID: clientID, scope: form["scope"], audience: form["audience"], family: nil)
         case "refresh_token":
-            guard let token = form["refresh_token"], var record = refreshTokens[token], record.clientID == clientID else {
+            guard let token = form["refresh_token"], var record = refreshTokens[token], record.clientID == clientID
+            else {
                 return Self.oauthError(400, "invalid_grant", "the refresh token is not valid")
             }
             guard !revokedFamilies.contains(record.family) else {
@@ -231,7 +239,8 @@ final class StandInState: @unchecked Sendable {
             guard !record.used else {
                 // Reuse means two parties hold the token: revoke everything issued from it.
                 revokedFamilies.insert(record.family)
-                return Self.oauthError(400, "invalid_grant", "the refresh token was already used; its family is revoked")
+                return Self.oauthError(
+                    400, "invalid_grant", "the refresh token was already used; its family is revoked")
             }
             record.used = true
             refreshTokens[token] = record
@@ -279,9 +288,11 @@ final class StandInState: @unchecked Sendable {
             ]
             if let scope { claims["scope"] = .string(scope) }
             if let audience { claims["aud"] = .string(audience) }
-            let header = Base64URL.encode(JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).serialized())
+            let header = Base64URL.encode(
+                JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).serialized())
             let payload = Base64URL.encode(JSONValue.object(claims).serialized())
-            let signature = Base64URL.encode(HMACSHA256.authenticate(Array("\(header).\(payload)".utf8), key: signingKey))
+            let signature = Base64URL.encode(
+                HMACSHA256.authenticate(Array("\(header).\(payload)".utf8), key: signingKey))
             accessToken = "\(header).\(payload).\(signature)"
         }
         var body: [String: JSONValue] = ["access_token": .string(accessToken), "token_type": .string("Bearer")]
@@ -308,7 +319,8 @@ final class StandInState: @unchecked Sendable {
         }
         let redirectAllowed: Bool
         if client.redirectURIs.isEmpty {
-            redirectAllowed = redirectURI.hasPrefix("http://") && ((try? EndpointURL.validate(redirectURI))?.isLoopback ?? false)
+            redirectAllowed =
+                redirectURI.hasPrefix("http://") && ((try? EndpointURL.validate(redirectURI))?.isLoopback ?? false)
         } else {
             redirectAllowed = client.redirectURIs.contains(redirectURI)
         }
@@ -396,7 +408,8 @@ final class StandInState: @unchecked Sendable {
                 200,
                 .object([
                     "messages": .array([]), "page": .number(0), "page_size": .number(Double(pageSize)),
-                    "next_page_uri": .null, "uri": .string(request.path + (request.query.isEmpty ? "" : "?" + request.query)),
+                    "next_page_uri": .null,
+                    "uri": .string(request.path + (request.query.isEmpty ? "" : "?" + request.query)),
                 ]))
         case .createKey:
             let key = StandInAPIKey(
@@ -416,7 +429,9 @@ final class StandInState: @unchecked Sendable {
             let start = min(page * pageSize, account.apiKeys.count)
             let end = min(start + pageSize, account.apiKeys.count)
             let keys = account.apiKeys[start..<end].map { key -> JSONValue in
-                .object(["sid": .string(key.sid), "friendly_name": .string(key.friendlyName), "date_created": .string(now)])
+                .object([
+                    "sid": .string(key.sid), "friendly_name": .string(key.friendlyName), "date_created": .string(now),
+                ])
             }
             let listPath = "/2010-04-01/Accounts/\(account.sid)/Keys.json"
             let next: JSONValue =
@@ -430,8 +445,10 @@ final class StandInState: @unchecked Sendable {
                 ]))
         case .deleteKey:
             let keySID = String(parts[4].dropLast(5))
-            guard parts[4].hasSuffix(".json"), let index = account.apiKeys.firstIndex(where: { $0.sid == keySID }) else {
-                return Self.twilioError(404, code: 20404, message: "The requested resource \(request.path) was not found")
+            guard parts[4].hasSuffix(".json"), let index = account.apiKeys.firstIndex(where: { $0.sid == keySID })
+            else {
+                return Self.twilioError(
+                    404, code: 20404, message: "The requested resource \(request.path) was not found")
             }
             account.apiKeys.remove(at: index)
             return .respond(status: 204, headers: [], body: [])
@@ -447,7 +464,8 @@ final class StandInState: @unchecked Sendable {
                 ]))
         case .deleteSecondary:
             guard account.secondaryAuthToken != nil else {
-                return Self.twilioError(404, code: 20404, message: "The requested resource \(request.path) was not found")
+                return Self.twilioError(
+                    404, code: 20404, message: "The requested resource \(request.path) was not found")
             }
             account.secondaryAuthToken = nil
             return .respond(status: 204, headers: [], body: [])
@@ -477,7 +495,9 @@ final class StandInState: @unchecked Sendable {
         .respond(status: status, headers: jsonHeaders, body: value.serialized())
     }
 
-    static func twilioError(_ status: Int, code: Int, message: String, authenticate: Bool = false) -> StandInReply.Action {
+    static func twilioError(_ status: Int, code: Int, message: String, authenticate: Bool = false)
+        -> StandInReply.Action
+    {
         var action = json(
             status,
             .object([

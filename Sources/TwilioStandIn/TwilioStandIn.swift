@@ -137,7 +137,8 @@ public final class TwilioStandIn: Sendable {
                         method: requestHead.method.rawValue, path: path, query: query, headers: headers, body: body)
                     let reply: StandInReply
                     if tooLarge {
-                        reply = StandInReply(action: StandInState.twilioError(413, code: 20413, message: "Request too large"))
+                        reply = StandInReply(
+                            action: StandInState.twilioError(413, code: 20413, message: "Request too large"))
                     } else if path.hasPrefix(StandInControl.prefix) {
                         reply = StandInReply(action: StandInControl.handle(request, state: state))
                     } else {

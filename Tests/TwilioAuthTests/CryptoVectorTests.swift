@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TwilioAuth
 
 @Suite struct SHA256Tests {
@@ -15,14 +16,21 @@ import Testing
 
     @Test func fipsVectorTwoBlocks() {
         let message = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-        #expect(Self.hex(SHA256.hash(message.utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            Self.hex(SHA256.hash(message.utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     @Test func paddingBoundaries() {
         // 55, 56 and 64 bytes straddle the length field; compare against known digests of "a"*n.
-        #expect(Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 55))) == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
-        #expect(Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 56))) == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
-        #expect(Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 64))) == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
+        #expect(
+            Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 55)))
+                == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
+        #expect(
+            Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 56)))
+                == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
+        #expect(
+            Self.hex(SHA256.hash([UInt8](repeating: 0x61, count: 64)))
+                == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
     }
 
     @Test func hmacRFC4231TestCase2() {
@@ -72,7 +80,8 @@ import Testing
                 + "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&scope=offline_access%20profile&state=xyz"
                 + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256")
         let error = #expect(throws: TwilioError.self) {
-            try AuthorizeURL.make(base: "http://example.invalid/authorize", clientID: "x", redirectURI: "y", state: "s", pkce: pkce)
+            try AuthorizeURL.make(
+                base: "http://example.invalid/authorize", clientID: "x", redirectURI: "y", state: "s", pkce: pkce)
         }
         #expect(error?.exitCode == 64)
     }
@@ -92,8 +101,10 @@ import Testing
             let encoded = Base64URL.encode(bytes)
             #expect(!encoded.contains("=") && !encoded.contains("+") && !encoded.contains("/"))
             #expect(Base64URL.decode(encoded) == bytes)
-            #expect(encoded == Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
+            #expect(
+                encoded
+                    == Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                    .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""))
         }
         #expect(Base64URL.decode("a") == nil)
         #expect(Base64URL.decode("ab$d") == nil)

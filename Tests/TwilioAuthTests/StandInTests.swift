@@ -19,7 +19,8 @@ import TwilioStandIn
     @Test func faultsCountsAndLogOverHTTP() async throws {
         try await withStandIn { standIn, transport in
             let fault = try await control(
-                transport, standIn, .post, "fault", json: #"{"kind":"status","status":500,"path":"/v2/token","count":1}"#)
+                transport, standIn, .post, "fault",
+                json: #"{"kind":"status","status":500,"path":"/v2/token","count":1}"#)
             #expect(fault.status == 204)
             let tokens = TokenEndpoint(url: standIn.tokenURL, transport: transport, retryPolicy: .never)
             let error = await #expect(throws: TwilioError.self) {
@@ -47,10 +48,13 @@ import TwilioStandIn
             let sid = "AC11111111111111111111111111111111"
             let added = try await control(
                 transport, standIn, .post, "accounts",
-                json: #"{"sid":"\#(sid)","auth_token":"tok-1111","api_keys":[{"sid":"SK1","secret":"s1","friendly_name":"one"}]}"#)
+                json:
+                    #"{"sid":"\#(sid)","auth_token":"tok-1111","api_keys":[{"sid":"SK1","secret":"s1","friendly_name":"one"}]}"#
+            )
             #expect(added.status == 204)
             let client = TwilioAPI(
-                accountSID: sid, credentials: BasicCredentials(username: sid, password: "tok-1111"), transport: transport,
+                accountSID: sid, credentials: BasicCredentials(username: sid, password: "tok-1111"),
+                transport: transport,
                 apiBaseURL: standIn.baseURL, accountsBaseURL: standIn.baseURL)
             let key = try await client.createAPIKey(friendlyName: "two")
             let keys = try await control(transport, standIn, .get, "keys?account=\(sid)")
@@ -94,7 +98,9 @@ import TwilioStandIn
                         HeaderField("Content-Type", "application/x-www-form-urlencoded"),
                         HeaderField("Authorization", "Basic b3E6cw=="),
                     ],
-                    body: Array("grant_type=client_credentials&client_id=\(Fixture.clientID)&client_secret=\(Fixture.clientSecret)".utf8)))
+                    body: Array(
+                        "grant_type=client_credentials&client_id=\(Fixture.clientID)&client_secret=\(Fixture.clientSecret)"
+                            .utf8)))
             #expect(response.status == 400)
         }
     }
@@ -112,13 +118,15 @@ import TwilioStandIn
             "--account", "ACx:tok", "--api-key", "ACx:SKy:ks", "--token-lifetime", "60", "--token-format", "opaque",
             "--exit-on-stdin-eof",
         ])
-        #expect(options.configuration.clients == [
-            StandInClient(id: "OQa", secret: "sec", redirectURIs: ["http://127.0.0.1:1/cb"]),
-            StandInClient(id: "OQpublic", secret: nil),
-        ])
-        #expect(options.configuration.accounts == [
-            StandInAccount(sid: "ACx", authToken: "tok", apiKeys: [StandInAPIKey(sid: "SKy", secret: "ks")])
-        ])
+        #expect(
+            options.configuration.clients == [
+                StandInClient(id: "OQa", secret: "sec", redirectURIs: ["http://127.0.0.1:1/cb"]),
+                StandInClient(id: "OQpublic", secret: nil),
+            ])
+        #expect(
+            options.configuration.accounts == [
+                StandInAccount(sid: "ACx", authToken: "tok", apiKeys: [StandInAPIKey(sid: "SKy", secret: "ks")])
+            ])
         #expect(options.configuration.tokenLifetime == 60)
         #expect(options.configuration.tokenFormat == .opaque)
         #expect(options.exitOnStandardInputEOF)
@@ -129,9 +137,12 @@ import TwilioStandIn
 
 /// The built `twilio-standin` executable, next to the test bundle.
 let standInExecutable: URL? = {
-    let directory = Bundle.main.bundleURL.deletingLastPathComponent()
-    let candidate = directory.appendingPathComponent("twilio-standin")
-    return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
+    // On Linux the test bundle is an executable in the build directory; on macOS a bundle inside it.
+    let directories = [
+        Bundle.main.executableURL?.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent(),
+    ]
+    return directories.compactMap { $0?.appendingPathComponent("twilio-standin") }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }()
 
 @Suite struct StandInExecutableTests {
@@ -140,7 +151,8 @@ let standInExecutable: URL? = {
         let process = Process()
         process.executableURL = standInExecutable
         process.arguments = [
-            "--client", "\(Fixture.clientID):\(Fixture.clientSecret)", "--account", "\(Fixture.accountSID):\(Fixture.authToken)",
+            "--client", "\(Fixture.clientID):\(Fixture.clientSecret)", "--account",
+            "\(Fixture.accountSID):\(Fixture.authToken)",
             "--exit-on-stdin-eof",
         ]
         let input = Pipe()
@@ -164,7 +176,8 @@ let standInExecutable: URL? = {
         let tokens = TokenEndpoint(url: baseURL + "/v2/token", transport: transport)
         let token = try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
         #expect(!token.accessToken.isEmpty)
-        let count = try await transport.send(HTTPRequest(method: .get, url: baseURL + "/__standin/count?path=/v2/token"))
+        let count = try await transport.send(
+            HTTPRequest(method: .get, url: baseURL + "/__standin/count?path=/v2/token"))
         #expect(String(decoding: count.body, as: UTF8.self) == "1\n")
         await transport.shutdown()
 

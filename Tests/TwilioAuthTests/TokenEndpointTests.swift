@@ -41,7 +41,8 @@ import TwilioStandIn
     ) async throws -> String {
         let state = OAuthState.generate()
         let url = try AuthorizeURL.make(
-            base: standIn.baseURL + "/v2/authorize", clientID: clientID, redirectURI: redirectURI, scope: "offline_access",
+            base: standIn.baseURL + "/v2/authorize", clientID: clientID, redirectURI: redirectURI,
+            scope: "offline_access",
             state: state, pkce: pkce)
         let response = try await transport.send(HTTPRequest(method: .get, url: url))
         #expect(response.status == 302)
@@ -93,8 +94,9 @@ import TwilioStandIn
                     code: code, redirectURI: redirect, codeVerifier: PKCE().verifier, clientID: Fixture.publicClientID)
             }
             #expect(error?.isInvalidGrant == true)
-            #expect(fieldNames(try #require(standIn.tokenRequests().first))
-                == ["grant_type", "code", "redirect_uri", "code_verifier", "client_id"])
+            #expect(
+                fieldNames(try #require(standIn.tokenRequests().first))
+                    == ["grant_type", "code", "redirect_uri", "code_verifier", "client_id"])
 
             let code2 = try await Self.authorize(
                 standIn, transport, clientID: Fixture.publicClientID, redirectURI: redirect, pkce: pkce)
@@ -122,13 +124,15 @@ import TwilioStandIn
 
             // Presenting the used token again revokes everything issued from it…
             let reuse = await #expect(throws: TwilioError.self) {
-                try await tokens.refresh(refreshToken: first, clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
+                try await tokens.refresh(
+                    refreshToken: first, clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
             #expect(reuse?.isInvalidGrant == true)
             #expect(reuse?.exitCode == 69)
             // …including the newest one.
             let revoked = await #expect(throws: TwilioError.self) {
-                try await tokens.refresh(refreshToken: second, clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
+                try await tokens.refresh(
+                    refreshToken: second, clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
             #expect(revoked?.isInvalidGrant == true)
             #expect(revoked?.message(profile: "acme-prod").contains("twvault login acme-prod") == true)
@@ -153,7 +157,8 @@ import TwilioStandIn
     @Test func jwtExpWinsOverExpiresIn() async throws {
         try await withStandIn { standIn, transport in
             let exp = Self.now.timeIntervalSince1970 + 500
-            respondOnce(standIn, #"{"access_token":"\#(unsignedJWT(payload: #"{"exp":\#(Int(exp))}"#))","expires_in":60}"#)
+            respondOnce(
+                standIn, #"{"access_token":"\#(unsignedJWT(payload: #"{"exp":\#(Int(exp))}"#))","expires_in":60}"#)
             let token = try await endpoint(standIn, transport, now: { Self.now }).clientCredentials(
                 clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             #expect(token.expiresAt == Date(timeIntervalSince1970: exp))
@@ -176,7 +181,9 @@ import TwilioStandIn
 
     @Test func expiresInMayBeANumericStringAndTokenTypeAnyCase() async throws {
         try await withStandIn { standIn, transport in
-            respondOnce(standIn, #"{"access_token":"opaque","token_type":"BEARER","expires_in":"120","refresh_token":"","scope":null}"#)
+            respondOnce(
+                standIn,
+                #"{"access_token":"opaque","token_type":"BEARER","expires_in":"120","refresh_token":"","scope":null}"#)
             let token = try await endpoint(standIn, transport, now: { Self.now }).clientCredentials(
                 clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             #expect(token.expiresAt == Self.now.addingTimeInterval(120))

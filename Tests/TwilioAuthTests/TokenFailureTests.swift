@@ -273,8 +273,9 @@ import TwilioStandIn
     @Test func unexpectedRedirectIsMalformed() async throws {
         try await withStandIn { standIn, transport in
             standIn.inject(
-                Fault(.respond(status: 302, headers: [HeaderField("Location", "https://example.invalid/")], body: ""),
-                      target: .path("/v2/token")))
+                Fault(
+                    .respond(status: 302, headers: [HeaderField("Location", "https://example.invalid/")], body: ""),
+                    target: .path("/v2/token")))
             let error = await #expect(throws: TwilioError.self) {
                 try await endpoint(standIn, transport).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)

@@ -33,7 +33,8 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
     }
 
     @Test func listAPIKeysFollowsPages() async throws {
-        try await withStandIn(configure: { $0.listPageSize = 2 }) { standIn, transport in
+        try await withStandIn { standIn, transport in
+            standIn.configure { $0.listPageSize = 2 }
             let client = api(standIn, transport)
             var created: [String] = []
             for index in 0..<4 { created.append(try await client.createAPIKey(friendlyName: "k\(index)").sid) }
@@ -51,7 +52,9 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
         try await withStandIn { standIn, transport in
             standIn.inject(
                 Fault(
-                    .respond(status: 200, headers: [], body: #"{"keys":[],"next_page_uri":"/2010-04-01/Accounts/ACother/Keys.json?Page=1"}"#),
+                    .respond(
+                        status: 200, headers: [],
+                        body: #"{"keys":[],"next_page_uri":"/2010-04-01/Accounts/ACother/Keys.json?Page=1"}"#),
                     target: .step(.listKeys)))
             let error = await #expect(throws: TwilioError.self) { try await api(standIn, transport).listAPIKeys() }
             #expect(error?.exitCode == 76)
@@ -66,7 +69,8 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             #expect(standIn.account(Fixture.accountSID)?.apiKeys.isEmpty == true)
             let second = try await client.deleteAPIKey(sid: Fixture.keySID)
             #expect(second == .alreadyGone)
-            let requests = standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys/\(Fixture.keySID).json")
+            let requests = standIn.requests(
+                to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys/\(Fixture.keySID).json")
             #expect(requests.map(\.method) == ["DELETE", "DELETE"])
             #expect(requests.allSatisfy { $0.body.isEmpty && $0.header("Authorization") == basicAuthToken })
         }
@@ -78,7 +82,8 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             try await client.probeMessages()
             let account = try await client.fetchAccount()
             #expect(account.sid == Fixture.accountSID)
-            let probe = try #require(standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Messages.json").first)
+            let probe = try #require(
+                standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Messages.json").first)
             #expect(probe.method == "GET" && probe.query == "PageSize=1")
             let error = await #expect(throws: TwilioError.self) { try await client.createAPIKey(friendlyName: "x") }
             #expect(error?.exitCode == 69)
@@ -112,7 +117,10 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
     @Test func fetchAccountIgnoresTheReturnedAuthToken() async throws {
         try await withStandIn { standIn, transport in
             let account = try await api(standIn, transport).fetchAccount()
-            #expect(account == AccountInfo(sid: Fixture.accountSID, friendlyName: "Stand-in account", status: "active", type: "Full"))
+            #expect(
+                account
+                    == AccountInfo(
+                        sid: Fixture.accountSID, friendlyName: "Stand-in account", status: "active", type: "Full"))
             let request = try #require(standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID).json").first)
             #expect(request.method == "GET" && request.body.isEmpty && request.header("Content-Type") == nil)
         }
