@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "TwilioStandIn",
             dependencies: [
-                "VaultCrypto",
+                "VaultCrypto", "TwilioAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,2 +1,0 @@
-// The HTTP transport, token endpoint and REST clients live here.
-import NIOCore

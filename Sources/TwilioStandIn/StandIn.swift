@@ -1,2 +1,0 @@
-// A stand-in for Twilio on 127.0.0.1.
-import NIOCore
