@@ -4,7 +4,7 @@ import Foundation
 public enum TokenGrant: Sendable, Equatable {
     case clientCredentials(clientID: String, clientSecret: String, scope: String? = nil, audience: String? = nil)
     case authorizationCode(
-        code: String, redirectURI: String, codeVerifier: String, clientID: String, clientSecret: String? = nil)
+        code: String, redirectURI: String, codeVerifier: String?, clientID: String, clientSecret: String? = nil)
     case refreshToken(refreshToken: String, clientID: String, clientSecret: String? = nil)
 
     /// The form fields in a stable order; empty optional values are left out.
@@ -18,8 +18,10 @@ public enum TokenGrant: Sendable, Equatable {
         case .authorizationCode(let code, let redirectURI, let codeVerifier, let clientID, let clientSecret):
             fields = [
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
-                ("code_verifier", codeVerifier), ("client_id", clientID),
             ]
+            // A code obtained elsewhere (`login --code`) may come without a PKCE verifier.
+            if let codeVerifier, !codeVerifier.isEmpty { fields.append(("code_verifier", codeVerifier)) }
+            fields.append(("client_id", clientID))
             optional = [("client_secret", clientSecret)]
         case .refreshToken(let refreshToken, let clientID, let clientSecret):
             fields = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientID)]
@@ -106,7 +108,7 @@ public struct TokenEndpoint: Sendable {
     }
 
     public func authorizationCode(
-        code: String, redirectURI: String, codeVerifier: String, clientID: String, clientSecret: String? = nil
+        code: String, redirectURI: String, codeVerifier: String?, clientID: String, clientSecret: String? = nil
     ) async throws(TwilioError) -> TokenResponse {
         try await exchange(
             .authorizationCode(

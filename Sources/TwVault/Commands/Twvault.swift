@@ -21,7 +21,7 @@ public struct Twvault: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
-            Unlock.self, Lock.self, Passwd.self, Verify.self,
+            Token.self, Login.self, Unlock.self, Lock.self, Passwd.self, Verify.self,
         ]
     )
 
@@ -39,8 +39,10 @@ public enum TwVaultMain {
             } else {
                 try command.run()
             }
+            await Transport.shutdown()
             exit(0)
         } catch {
+            await Transport.shutdown()
             if let (code, message) = exitCodeAndMessage(for: error) {
                 if let message { Output.error(message) }
                 exit(code)

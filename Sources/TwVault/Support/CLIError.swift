@@ -1,3 +1,4 @@
+import TwilioAuth
 import Vault
 
 /// Failures of the command layer that are not the vault's or Twilio's.
@@ -50,6 +51,8 @@ func exitCodeAndMessage(for error: any Error) -> (Int32, String?)? {
         if case .exit = error { return (error.exitCode, nil) }
         return (error.exitCode, error.description)
     case let error as VaultError: return (error.exitCode, error.description)
+    case let error as TwilioError: return (error.exitCode, error.description)
+    case let error as ProfileTwilioError: return (error.exitCode, error.description)
     default: return nil
     }
 }

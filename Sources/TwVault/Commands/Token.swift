@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a valid OAuth access token.",
+        discussion: """
+            Uses the cached token while more than a minute remains; otherwise exchanges the refresh \
+            token (or the client credentials) once, even when many processes ask at the same time.
+
+            Examples:
+              curl -H "Authorization: Bearer $(twvault token acme-org)" …
+              twvault token acme-org --json | jq -r .expires_at
+              twvault token acme-org --refresh
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    var profile: String?
+    @Flag(help: "Exchange for a new token even if the cached one is still valid.")
+    var refresh = false
+    @Flag(help: "Print JSON with access_token, token_type and expires_at.")
+    var json = false
+
+    func run() async throws {
+        let access = VaultAccess(global)
+        let name = try ProfileArgument.resolve(profile, context: access.context)
+        let vault = try access.openUnlocked()
+        let record = try vault.profile(name)
+        guard record.clientID != nil else {
+            throw CLIError.usage("profile '\(name)' has no OAuth client: add one with `twvault add \(name) --client-id OQ… --force`")
+        }
+        let token = try await AccessTokens.obtain(for: name, vault: vault, access: access, force: refresh)
+        if json {
+            struct Answer: Encodable {
+                let access_token: String
+                let token_type: String
+                let expires_at: String
+                let scope: String?
+            }
+            Output.stdout(try JSONOutput.encode(Answer(access_token: token.accessToken, token_type: token.tokenType,
+                                                       expires_at: Timestamps.rfc3339(token.expiresAt), scope: token.scope)))
+        } else {
+            Output.stdout(token.accessToken + "\n")
+        }
+    }
+}
