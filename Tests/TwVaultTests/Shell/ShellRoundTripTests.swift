@@ -15,6 +15,9 @@ struct ShellRoundTripTests {
     struct Case {
         var values: [String]
         var script: String
+        /// One file per variable, so a quoting bug in one cannot hide behind a syntax error
+        /// that aborts the whole `eval`: each is evaluated on its own.
+        var separateScripts: [String]
         var canary: String
         var directory: TemporaryDirectory
     }
@@ -29,7 +32,11 @@ struct ShellRoundTripTests {
         variables.append((doomed[1], nil))
         let text = try ExportRenderer.render(variables, as: format)
         let script = try directory.write("script", text)
-        return Case(values: values, script: script, canary: canary, directory: directory)
+        var separateScripts: [String] = []
+        for (index, variable) in variables.enumerated() {
+            separateScripts.append(try directory.write("script\(index)", try ExportRenderer.render([variable], as: format)))
+        }
+        return Case(values: values, script: script, separateScripts: separateScripts, canary: canary, directory: directory)
     }
 
     static var doomedEnvironment: [String: String] {
@@ -65,14 +72,18 @@ struct ShellRoundTripTests {
         }
     }
 
-    @Test("sh format: bash, dash and zsh reproduce every corpus value and run nothing", arguments: Shell.posixShells.map(\.name))
-    func posixShell(_ shellName: String) throws {
+    @Test("sh format: bash, dash and zsh reproduce every corpus value and run nothing",
+        arguments: Shell.posixShells.map(\.name), [true, false])
+    func posixShell(_ shellName: String, separately: Bool) throws {
         let shell = try #require(Shell.posixShells.first { $0.name == shellName })
         let testCase = try Self.makeCase(format: .sh, extra: Self.multiLineValues)
         let references = testCase.values.indices.map { "\"$TWILIO_V\($0)\"" }.joined(separator: " ")
         let unsetChecks = Self.doomed.map { "if [ -n \"${\($0)+set}\" ]; then echo \"\($0) still set\" >&2; fi" }
+        let load = separately
+            ? testCase.separateScripts.map { "eval \"$(cat '\($0)')\" || echo 'eval failed' >&2" }.joined(separator: "\n")
+            : "eval \"$(cat '\(testCase.script)')\" || exit 3"
         let driver = """
-            eval "$(cat '\(testCase.script)')" || exit 3
+            \(load)
             \(unsetChecks.joined(separator: "\n"))
             printf '%s\\0' \(references)
             printf '%s\\0' --env--
@@ -83,13 +94,15 @@ struct ShellRoundTripTests {
         Self.check(result, testCase, shell: shell.name)
     }
 
-    @Test("fish format: fish reproduces every corpus value and runs nothing", arguments: ["source", "eval"])
+    @Test("fish format: fish reproduces every corpus value and runs nothing", arguments: ["source", "eval", "separately"])
     func fish(_ loader: String) throws {
         let testCase = try Self.makeCase(format: .fish, extra: Self.multiLineValues)
         let references = testCase.values.indices.map { "\"$TWILIO_V\($0)\"" }.joined(separator: " ")
-        let load = loader == "source"
-            ? "source '\(testCase.script)'; or exit 3"
-            : "eval (cat '\(testCase.script)' | string collect); or exit 3"
+        let load = switch loader {
+        case "source": "source '\(testCase.script)'; or exit 3"
+        case "eval": "eval (cat '\(testCase.script)' | string collect); or exit 3"
+        default: testCase.separateScripts.map { "source '\($0)'; or echo 'source failed' >&2" }.joined(separator: "\n")
+        }
         let unsetChecks = Self.doomed.map { "set -q \($0); and echo '\($0) still set' >&2" }
         let driver = """
             \(load)
