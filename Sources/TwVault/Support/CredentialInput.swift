@@ -200,9 +200,14 @@ enum EndpointURL {
     }
 }
 
-/// Parses `NAME=value` lines (adapter over the shell module's parser).
+/// Parses `NAME=value` lines with the shell module's parser; errors name the line and the
+/// variable, never the value.
 enum EnvInput {
     static func parse(_ text: String) throws -> [(String, String)] {
-        throw CLIError.malformedInput("stdin parsing is not available yet")
+        do {
+            return try EnvFileParser.parse(text).map { ($0.name, $0.stringValue) }
+        } catch {
+            throw CLIError.malformedInput("stdin: \(error.description)")
+        }
     }
 }
