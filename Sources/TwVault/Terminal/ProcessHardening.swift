@@ -18,7 +18,7 @@ public enum ProcessHardening {
         var failed: [String] = []
         umask(0o077)
         var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
-        if setrlimit(RLIMIT_CORE_VALUE, &noCore) != 0 { failed.append("setrlimit(RLIMIT_CORE)") }
+        if setrlimit(coreLimitResource, &noCore) != 0 { failed.append("setrlimit(RLIMIT_CORE)") }
         #if os(Linux)
         if systemPrctl(prSetDumpable, 0, 0, 0, 0) != 0 { failed.append("prctl(PR_SET_DUMPABLE)") }
         #endif
@@ -36,7 +36,7 @@ public enum ProcessHardening {
     #endif
 
     /// Glibc imports `RLIMIT_CORE` as an enum case of `__rlimit_resource`; setrlimit wants the raw value.
-    private static var RLIMIT_CORE_VALUE: __rlimit_resource_t {
+    private static var coreLimitResource: __rlimit_resource_t {
         #if os(Linux)
         __rlimit_resource_t(RLIMIT_CORE.rawValue)
         #else
