@@ -9,6 +9,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case sessionExpired
     case sessionInvalid(String)
     case vaultNotFound(path: String)
+    case vaultExists(path: String)
     case profileNotFound(String)
     case profileExists(String)
     case slotNotFound(String)
@@ -30,7 +31,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile: 77
         case .vaultNotFound, .profileNotFound, .slotNotFound: 66
-        case .profileExists, .slotExists: 73
+        case .profileExists, .slotExists, .vaultExists: 73
         case .invalidName, .lastSlot: 64
         case .invalidInput, .corrupt, .tampered: 65
         case .newerFormat, .kdfOutsidePolicy: 78
@@ -47,6 +48,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sessionExpired: "the unlock has expired or was locked: run `eval \"$(twvault unlock)\"` again"
         case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
+        case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
         case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
         case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
         case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"

@@ -61,7 +61,7 @@ public final class VaultFile {
         try translating(path: path) {
             let directory = SecureFiles.directory(of: path)
             try SecureFiles.makePrivateDirectory(directory)
-            if SecureFiles.exists(path) { throw VaultError.system("a vault already exists at \(path)") }
+            if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
             let temporary = "\(path).new-\(getpid())"
             SecureFiles.remove(temporary)
             try SecureFiles.createPrivateFile(temporary)
@@ -70,7 +70,7 @@ public final class VaultFile {
                 guard link(temporary, path) == 0 else {
                     let code = errno
                     throw code == EEXIST
-                        ? VaultError.system("a vault already exists at \(path)")
+                        ? VaultError.vaultExists(path: path)
                         : VaultError.system("cannot create \(path): \(String(cString: strerror(code)))")
                 }
                 SecureFiles.remove(temporary)
@@ -118,6 +118,7 @@ public final class VaultFile {
     public func hasProfile(_ name: String) throws(VaultError) -> Bool {
         try translating(path: path) {
             let statement = try connection.cached("SELECT 1 FROM record WHERE profile = ? AND kind = 'profile'")
+            defer { statement.reset() }
             try statement.bind(.text(name))
             return try statement.step()
         }
