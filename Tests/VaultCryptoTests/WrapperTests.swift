@@ -121,4 +121,14 @@ struct SecretBytesTests {
         #expect(try derive("a", salt) != derive("a", RandomBytes.make(16)))
         #expect(try derive("", salt).count == 32)
     }
+
+    @Test("BLAKE2b with a key over 64 bytes or an output over 64 bytes stops instead of returning unwritten bytes")
+    func blake2bSizes() async {
+        await #expect(processExitsWith: .failure) {
+            _ = KeyDerivation.hash([1, 2, 3], key: SecretBytes.random(count: 65))
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = KeyDerivation.keyedHashKey([1, 2, 3], key: SecretBytes.random(count: 32), length: 65)
+        }
+    }
 }
