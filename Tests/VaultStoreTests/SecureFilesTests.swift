@@ -82,6 +82,7 @@ struct SecureFilesTests {
         defer { umask(previous) }
         try withTemporaryDirectory { root in
             try SecureFiles.checkPrivateDirectory(root)
+            #expect(throws: StoreError.missing(path: "\(root)/absent")) { try SecureFiles.checkPrivateDirectory("\(root)/absent") }
             let open = "\(root)/open"
             mkdir(open, 0o755)
             #expect { try SecureFiles.checkPrivateDirectory(open) } throws: { Self.isInsecure($0) }

@@ -131,6 +131,17 @@ struct SessionTests {
         }
     }
 
+    @Test("a session directory that is gone (a reboot cleared it) means the unlock expired (77)")
+    func directoryGone() throws {
+        try withTemporaryDirectory { directory in
+            let store = SessionStore(directory: "\(directory)/sessions")
+            let vault = try TestVault.create("\(directory)/vault.db")
+            let token = try store.create(for: vault, ttl: 600)
+            try FileManager.default.removeItem(atPath: store.directory)
+            #expect(vaultError { _ = try store.unlock(vault.file, token: token) } == .sessionExpired)
+        }
+    }
+
     @Test("TTL is bounded to 1 s ... 24 h; expired files of any vault are swept")
     func ttlAndSweep() throws {
         try withTemporaryDirectory { directory in
