@@ -82,6 +82,21 @@ import TwilioStandIn
         f.expectNoSecrets([result.stderr, resumed.stderr])
     }
 
+    /// A plain rotate after that finishes the interrupted rotation and stops there: it already
+    /// produced the fresh key that was asked for.
+    @Test func plainRotateAfterAFailedOldKeyDeleteDoesNotRotateTwice() async throws {
+        let f = try await RotationFixture.start(.apiKey)
+        defer { Task { await f.shutdown() } }
+        f.standIn.failStep(.deleteKey, status: 500)
+        #expect(try await f.run(["rotate", "p"]).status == 75)
+        let newSID = try #require(try await f.exported()["TWILIO_API_KEY"])
+        let result = try await f.run(["rotate", "p", "--api-key"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("finished an interrupted rotation"))
+        #expect(try await f.exported()["TWILIO_API_KEY"] == newSID)
+        #expect(f.account.apiKeys.map(\.sid) == [newSID])
+    }
+
     static let authTokenCases = [
         Case(step: .createSecondary, status: 500, exitCode: 75,
              says: ["could not create a new auth token", "Twilio holds no secondary token", "the old token stays current"]),

@@ -70,27 +70,26 @@ struct Rotate: AsyncParsableCommand {
         await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         let run = RotationRun(name: name, vault: vault, access: access)
 
-        var restart: RotationState.Kind?
+        var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
         if let state = try run.pending() {
+            let interrupted: Credential = state.kind == .apiKey ? .apiKey : .authToken
             switch try await run.resume(state) {
             case .completed(let message):
                 Output.info("finished an interrupted rotation: \(message)")
+                // That rotation already produced the fresh credential asked for.
+                if resume || interrupted == kind { return }
             case .rolledBack(let message, let startAgain):
                 Output.info(message)
-                if startAgain { restart = state.kind }
+                if resume {
+                    guard startAgain else { return }
+                    kind = interrupted
+                }
             }
-            if resume, restart == nil { return }
         } else if resume {
             Output.info("profile '\(name)' has no unfinished rotation")
             return
         }
 
-        let kind: Credential
-        if let restart {
-            kind = restart == .apiKey ? .apiKey : .authToken
-        } else {
-            kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
-        }
         let message: String
         switch kind {
         case .apiKey: message = try await run.rotateAPIKey()
