@@ -168,5 +168,13 @@ import TwilioStandIn
         f.standIn.clearLog()
         #expect(try await f.run(["exec", "p", "--ephemeral-key", "--", "no-such-command-xyz"]).status == 127)
         #expect(f.standIn.requests().isEmpty)
+        // Standard API keys cannot make keys: a profile without its auth token is refused (64).
+        let keyOnly = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_API_KEY": Harness.apiKeySID,
+                       "TWILIO_API_SECRET": Harness.apiSecret]
+        #expect(try await f.run(["add", "q", "--from-env"], env: keyOnly).status == 0)
+        let refused = try await f.run(["exec", "q", "--ephemeral-key", "--", "true"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("auth token"))
+        #expect(f.standIn.requests().isEmpty)
     }
 }

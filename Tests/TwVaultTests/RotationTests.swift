@@ -9,8 +9,8 @@ import TwilioStandIn
     @Test func apiKeyRotationReplacesTheKeyAtTwilioAndInTheVault() async throws {
         let f = try await RotationFixture.start(.apiKey)
         defer { Task { await f.shutdown() } }
-        // No flag: the profile has an API key, so that is what rotates.
-        let result = try await f.run(["rotate", "p"])
+        // No flag: the profile has an API key, so that is what rotates. --verbose shows no secret either.
+        let result = try await f.run(["rotate", "p", "--verbose"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("rotated the API key of 'p'"))
         #expect(result.stderr.contains("the old key \(Harness.apiKeySID) was deleted"))

@@ -72,6 +72,7 @@ struct Rotate: AsyncParsableCommand {
 
         var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
         if let state = try run.pending() {
+            Output.note("resuming the \(state.kind.rawValue) rotation \(state.id) of '\(name)' at step \(state.step.rawValue)")
             let interrupted: Credential = state.kind == .apiKey ? .apiKey : .authToken
             switch try await run.resume(state) {
             case .completed(let message):

@@ -105,6 +105,7 @@ extension RotationRun {
         var state = RotationState(id: RotationID.make(), kind: .apiKey, step: .creating, startedAt: now)
         state.oldKeySID = oldSID
         try save(state)
+        Output.note("recorded API-key rotation \(state.id) of '\(name)'; creating the new key")
         CrashPoint.reached("api-key-intent")
         let key: NewAPIKey
         do {
@@ -117,6 +118,7 @@ extension RotationRun {
         state.newKeySID = key.sid
         state.newKeySecret = key.secret
         try save(state)
+        Output.note("stored the new key \(key.sid) as pending; verifying it")
         CrashPoint.reached("api-key-store-pending")
         return try await finishAPIKey(state, admin: admin)
     }
@@ -143,6 +145,7 @@ extension RotationRun {
             record.apiKeySecret = secret
             record.credentialTimes["api_key"] = now
         }
+        Output.note("made \(newSID) the current key of '\(name)'; deleting the old key")
         CrashPoint.reached("api-key-promote")
         return try await deleteOldKey(state, admin: admin)
     }
@@ -253,6 +256,7 @@ extension RotationRun {
         let admin = try endpoints.admin(record, profile: name, purpose: "rotating the auth token")
         var state = RotationState(id: RotationID.make(), kind: .authToken, step: .creating, startedAt: now)
         try save(state)
+        Output.note("recorded auth-token rotation \(state.id) of '\(name)'; creating a secondary token")
         CrashPoint.reached("auth-token-intent")
         let secondary: String
         do {
@@ -264,6 +268,7 @@ extension RotationRun {
         state.step = .created
         state.newAuthToken = secondary
         try save(state)
+        Output.note("stored the secondary token as pending; verifying it")
         CrashPoint.reached("auth-token-store-pending")
         return try await finishAuthToken(state, admin: admin)
     }
@@ -290,6 +295,7 @@ extension RotationRun {
         // The secondary becomes current before promotion: before it both tokens work, after it
         // only the new one, so the vault holds a working token whenever the process stops.
         try save(state) { $0.authToken = new }
+        Output.note("the vault now holds the new token of '\(name)'; asking Twilio to promote it")
         CrashPoint.reached("auth-token-switch")
         return try await promote(state)
     }
