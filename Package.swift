@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
-        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"]),
+        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,6 +19,11 @@ struct RecordSealer {
         self.recordRootKey = try KeyDerivation.subkey(of: dataKey, id: 1, context: "vaultrec")
     }
 
+    /// Whether both names fit their one-byte length fields.
+    static func fitsContext(profile: String, kind: RecordKind) -> Bool {
+        profile.utf8.count <= 255 && kind.rawValue.utf8.count <= 255
+    }
+
     func context(profile: String, kind: RecordKind) -> [UInt8] {
         var writer = ByteWriter()
         writer.append(vaultID)
@@ -53,8 +58,12 @@ struct RecordSealer {
 
     /// Opens a record found at (profile, kind); throws `tampered` naming it on any mismatch.
     func open(_ sealed: [UInt8], profile: String, kind: RecordKind) throws(VaultError) -> SecretBytes {
+        let what = "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'"
+        // Names come from the file here: one too long for the context was not written by us.
+        guard RecordSealer.fitsContext(profile: profile, kind: kind) else {
+            throw .tampered(what: "\(what) has a name too long for any record")
+        }
         let context = context(profile: profile, kind: kind)
-        let what = "record '\(kind.rawValue)' of profile '\(profile)'"
         let plaintext: SecretBytes
         do {
             plaintext = try SecretBox.open(sealed, key: key(for: context))

@@ -27,6 +27,8 @@ public final class UnlockedVault {
     public func payload(profile: String, kind: RecordKind) throws(VaultError) -> SecretBytes? {
         let sealed: [UInt8]? = try translating(path: path) {
             let statement = try connection.cached("SELECT sealed FROM record WHERE profile = ? AND kind = ?")
+            // Rewound at once: a statement left on its row would hold a read snapshot open.
+            defer { statement.reset() }
             try statement.bind(.text(profile), .text(kind.rawValue))
             guard try statement.step() else { return nil }
             return try statement.requireBlob(0)
@@ -228,6 +230,9 @@ public struct VaultTransaction {
 
     func putPayload(_ payload: SecretBytes, profile: String, kind: RecordKind, now: Int64) throws {
         try Names.validateProfile(profile)
+        guard !kind.rawValue.isEmpty, RecordSealer.fitsContext(profile: profile, kind: kind) else {
+            throw VaultError.invalidName("a record kind must be 1-255 bytes long")
+        }
         let sealed = try vault.keys.sealer.seal(payload, profile: profile, kind: kind)
         try connection.cached("""
             INSERT INTO record (profile, kind, sealed, updated_at) VALUES (?, ?, ?, ?)

@@ -48,7 +48,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .sessionExpired: "the unlock has expired or was locked: run `eval \"$(twvault unlock)\"` again"
         case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
-        case let .vaultExists(path): "a vault already exists at \(path)"
+        case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
         case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
         case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
         case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"

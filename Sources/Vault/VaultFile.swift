@@ -118,6 +118,7 @@ public final class VaultFile {
     public func hasProfile(_ name: String) throws(VaultError) -> Bool {
         try translating(path: path) {
             let statement = try connection.cached("SELECT 1 FROM record WHERE profile = ? AND kind = 'profile'")
+            defer { statement.reset() }
             try statement.bind(.text(name))
             return try statement.step()
         }

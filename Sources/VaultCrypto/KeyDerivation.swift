@@ -37,6 +37,7 @@ public enum KeyDerivation {
     /// The corresponding libsodium function is `crypto_generichash`.
     public static func hash(_ message: UnsafeRawBufferPointer, key: SecretBytes?, length: Int = 32) -> [UInt8] {
         Sodium.ensureInitialized()
+        checkBlake2bSizes(key: key?.count ?? 0, length: length)
         var out = [UInt8](repeating: 0, count: length)
         out.withUnsafeMutableBytes { buffer in
             let outPointer = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -63,6 +64,7 @@ public enum KeyDerivation {
     /// variable-length context. The corresponding libsodium function is `crypto_generichash`.
     public static func keyedHashKey(_ message: [UInt8], key: SecretBytes, length: Int = 32) -> SecretBytes {
         Sodium.ensureInitialized()
+        checkBlake2bSizes(key: key.count, length: length)
         return SecretBytes(count: length) { out in
             key.withUnsafeBytes { k in
                 message.withUnsafeBytes { m in
@@ -73,5 +75,12 @@ public enum KeyDerivation {
                 }
             }
         }
+    }
+
+    /// crypto_generichash refuses these sizes without writing its output: a constant MAC or key
+    /// must never come out silently. Callers pass constants, so this is a programming error.
+    private static func checkBlake2bSizes(key: Int, length: Int) {
+        precondition(key <= Int(crypto_generichash_keybytes_max()), "BLAKE2b key longer than 64 bytes")
+        precondition(length >= 1 && length <= Int(crypto_generichash_bytes_max()), "BLAKE2b output must be 1-64 bytes")
     }
 }

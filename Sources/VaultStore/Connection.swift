@@ -83,19 +83,24 @@ public final class Connection {
 
     /// Compiles `sql`. Statements prepared through `cached` are kept for reuse.
     public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        try compile(sql, retainsConnection: true)
+    }
+
+    private func compile(_ sql: String, retainsConnection: Bool) throws(StoreError) -> Statement {
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, 0, &statement, nil)
         guard status == SQLITE_OK, let statement else { throw error(status, sql: sql) }
-        return Statement(handle: statement, connection: self, sql: sql)
+        return Statement(handle: statement, connection: self, sql: sql, retainsConnection: retainsConnection)
     }
 
     /// A prepared statement for `sql`, compiled once per connection and reset for each use.
+    /// It belongs to the connection: use it only while the connection lives.
     public func cached(_ sql: String) throws(StoreError) -> Statement {
         if let statement = statementCache[sql] {
             statement.reset()
             return statement
         }
-        let statement = try prepare(sql)
+        let statement = try compile(sql, retainsConnection: false)
         statementCache[sql] = statement
         return statement
     }
@@ -114,9 +119,11 @@ public final class Connection {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
+            resetCachedStatements()
             try execute("COMMIT")
             return result
         } catch {
+            resetCachedStatements()
             try? execute("ROLLBACK")
             throw error
         }
@@ -125,8 +132,18 @@ public final class Connection {
     /// Runs `body` in a read transaction (`BEGIN DEFERRED`), so it sees one snapshot.
     public func readTransaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN DEFERRED")
-        defer { try? execute("COMMIT") }
+        defer {
+            resetCachedStatements()
+            try? execute("COMMIT")
+        }
         return try body()
+    }
+
+    /// Rewinds every cached statement. A statement stopped on a row keeps its read snapshot
+    /// open after the transaction ends, which makes checkpoints fail (SQLITE_LOCKED) and lets
+    /// old pages, and the ciphertext in them, stay in the -wal.
+    private func resetCachedStatements() {
+        for statement in statementCache.values { statement.reset() }
     }
 
     /// Whether a transaction is open.
@@ -135,6 +152,7 @@ public final class Connection {
     /// Copies the write-ahead log into the database and truncates the log to zero bytes,
     /// so that overwritten pages (old ciphertext) leave both files.
     public func checkpoint() throws(StoreError) {
+        resetCachedStatements()
         var logFrames: Int32 = 0
         var checkpointed: Int32 = 0
         let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)

@@ -94,7 +94,10 @@ public enum SecureFiles {
     /// Refuses a directory that is a symlink, owned by another user, or open to others.
     public static func checkPrivateDirectory(_ path: String) throws(StoreError) {
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw .system(call: "lstat", path: path, errno: errno) }
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { throw .missing(path: path) }
+            throw .system(call: "lstat", path: path, errno: errno)
+        }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             throw .insecureFile(path: path, problem: "is not a directory", fix: "remove it and try again")
         }

@@ -4,14 +4,17 @@ import Foundation
 /// A compiled SQL statement, finalized in `deinit`.
 public final class Statement {
     let handle: OpaquePointer
-    /// Unowned: the connection caches its statements, and a strong reference back would keep
-    /// both alive forever (and the file open). Statements never outlive their connection.
+    /// Keeps the connection open while a statement from `prepare` lives. Statements in the
+    /// connection's cache leave this nil: the connection owns them, and a reference back would
+    /// be a cycle that never closes the file (so its -wal is never folded in and removed).
+    private let retainedConnection: Connection?
     private unowned let connection: Connection
     /// The SQL text (never the bound values).
     public let sql: String
 
-    init(handle: OpaquePointer, connection: Connection, sql: String) {
+    init(handle: OpaquePointer, connection: Connection, sql: String, retainsConnection: Bool) {
         self.handle = handle
+        self.retainedConnection = retainsConnection ? connection : nil
         self.connection = connection
         self.sql = sql
     }

@@ -7,7 +7,7 @@ import Testing
         let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
         let result = try Harness.execute("/usr/bin/env", ["python3", "-c", script, h.vaultPath, statement],
                                          environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 0, "sql: \(result.stderr)")
     }
 
     @Test func verifyPassesOnACleanVaultAndListsTampering() throws {
@@ -15,9 +15,9 @@ import Testing
         try h.makeVault(profile: "a")
         try h.makeVault(profile: "b")
         var result = try h.run(["verify"], passphrase: true)
-        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.status == 0, "verify: \(result.stderr)")
         // Flip one byte inside b's ciphertext.
-        try sql(h, "UPDATE record SET sealed = substr(sealed, 1, 40) || X'FF' || substr(sealed, 42) WHERE profile = 'b'")
+        try sql(h, "UPDATE record SET sealed = CAST(substr(sealed, 1, 40) || X'FF' || substr(sealed, 42) AS BLOB) WHERE profile = 'b'")
         result = try h.run(["verify"], passphrase: true)
         #expect(result.status == 65)
         #expect(result.stderr.contains("profile 'b'"))

@@ -97,9 +97,9 @@ import Testing
 
     @Test func passwdNeedsAPassphraseNotASession() throws {
         let h = try vaultWithShortPassphrase()
-        h.environment["TWVAULT_PASSPHRASE"] = "pw"
-        try h.unlock()
-        h.environment.removeValue(forKey: "TWVAULT_PASSPHRASE")
+        let unlocked = try h.run(["unlock"], env: ["TWVAULT_PASSPHRASE": "pw"])
+        let line = unlocked.stdout.trimmingCharacters(in: .newlines)
+        h.environment["TWVAULT_SESSION"] = String(line.dropFirst("export TWVAULT_SESSION='".count).dropLast())
         #expect(try h.run(["show", "p"]).status == 0)
         let result = try Harness.execute("/usr/bin/setsid", ["-w", Harness.binary, "passwd"],
                                          environment: h.baseEnvironment().merging(["TWVAULT_NEW_PASSPHRASE": "x"]) { $1 })

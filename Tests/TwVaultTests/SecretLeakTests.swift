@@ -23,7 +23,7 @@ import Testing
             (["add", "q", "--stdin"], [:], "TWILIO_ACCOUNT_SID=bad\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"),
             (["add", "q", "--stdin"], [:], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN='\(Harness.authToken)\n"),
             (["add", "q", "--stdin"], [:], "TWILIO_NOPE=\(Harness.authToken)\n"),
-            (["show", "p"], ["TWVAULT_PASSPHRASE_FILE": "/nonexistent/\(Harness.passphrase)"], nil),
+            (["show", "p"], ["TWVAULT_PASSPHRASE_FILE": "/nonexistent/passphrase"], nil),
             (["verify", "--verbose"], [:], nil),
         ]
         for (arguments, env, stdin) in runs {

@@ -27,9 +27,9 @@ import TwilioStandIn
         standIn.requests(to: "/v2/token", method: "POST")
     }
 
-    func vaultBytes(_ h: Harness) throws -> Data {
+    func vaultBytes(_ h: Harness) async throws -> Data {
         // Fold the log into the file first so the comparison covers everything.
-        _ = try Harness.execute("/usr/bin/env", ["python3", "-c",
+        _ = try await Harness.executeAsync("/usr/bin/env", ["python3", "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", h.vaultPath],
             environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
         return try Data(contentsOf: URL(fileURLWithPath: h.vaultPath))
@@ -38,7 +38,7 @@ import TwilioStandIn
     @Test func clientCredentialsTokenIsCachedAndExported() async throws {
         let (h, standIn) = try await setUp()
         defer { Task { await standIn.shutdown() } }
-        var result = try h.run(["token", "cc", "--json"])
+        var result = try await h.runAsync(["token", "cc", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]
         let token = try #require(object?["access_token"] as? String)
@@ -55,19 +55,19 @@ import TwilioStandIn
         #expect(request.formDictionary["client_secret"] == Self.secret)
 
         // A valid cached token: no request, same token, also through export and exec.
-        result = try h.run(["token", "cc"])
+        result = try await h.runAsync(["token", "cc"])
         #expect(result.stdout == token + "\n")
-        result = try h.run(["export", "cc", "--format", "json"])
+        result = try await h.runAsync(["export", "cc", "--format", "json"])
         #expect((try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"] == token)
-        result = try h.run(["exec", "cc", "--", "printenv", "TWILIO_ACCESS_TOKEN"])
+        result = try await h.runAsync(["exec", "cc", "--", "printenv", "TWILIO_ACCESS_TOKEN"])
         #expect(result.stdout == token + "\n")
         #expect(tokenRequests(standIn).count == 1)
 
         // --no-token: no token, no request.
-        result = try h.run(["export", "cc", "--no-token", "--format", "json"])
+        result = try await h.runAsync(["export", "cc", "--no-token", "--format", "json"])
         #expect((try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"] == nil)
         // --refresh forces an exchange.
-        result = try h.run(["token", "cc", "--refresh"])
+        result = try await h.runAsync(["token", "cc", "--refresh"])
         #expect(result.status == 0)
         #expect(result.stdout != token + "\n")
         #expect(tokenRequests(standIn).count == 2)
@@ -76,7 +76,7 @@ import TwilioStandIn
     @Test func expiryComesFromTheJWTOrExpiresIn() async throws {
         let (h, standIn) = try await setUp(lifetime: 7200)
         defer { Task { await standIn.shutdown() } }
-        var result = try h.run(["token", "cc", "--json"])
+        var result = try await h.runAsync(["token", "cc", "--json"])
         var object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]
         let jwtToken = try #require(object?["access_token"] as? String)
         #expect(jwtToken.split(separator: ".").count == 3)
@@ -85,7 +85,7 @@ import TwilioStandIn
         #expect(abs(expires.timeIntervalSinceNow - 7200) < 120)
 
         standIn.configure { $0.tokenFormat = .opaque; $0.tokenLifetime = 5000 }
-        result = try h.run(["token", "cc", "--json", "--refresh"])
+        result = try await h.runAsync(["token", "cc", "--json", "--refresh"])
         object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]
         #expect((object?["access_token"] as? String)?.contains(".") == false)
         expires = try #require(formatter.date(from: object?["expires_at"] as? String ?? ""))
@@ -95,8 +95,8 @@ import TwilioStandIn
     @Test func tokenWithUnderAMinuteLeftIsRefreshed() async throws {
         let (h, standIn) = try await setUp(lifetime: 30)
         defer { Task { await standIn.shutdown() } }
-        #expect(try h.run(["token", "cc"]).status == 0)
-        #expect(try h.run(["token", "cc"]).status == 0)
+        #expect(try await h.runAsync(["token", "cc"]).status == 0)
+        #expect(try await h.runAsync(["token", "cc"]).status == 0)
         #expect(tokenRequests(standIn).count == 2, "a token with 30 s left must not be reused")
     }
 
@@ -106,7 +106,7 @@ import TwilioStandIn
         let first = standIn.issueRefreshToken(clientID: Self.orgClientID, scope: "offline_access")
         try h.makeVault(profile: "org", lines: "TWILIO_CLIENT_ID=\(Self.orgClientID)\nTWILIO_REFRESH_TOKEN=\(first)\n")
         for _ in 0..<3 {
-            let result = try h.run(["token", "org"])
+            let result = try await h.runAsync(["token", "org"])
             #expect(result.status == 0, "\(result.stderr)")
         }
         let presented = tokenRequests(standIn).compactMap { $0.formDictionary["refresh_token"] }
@@ -114,8 +114,8 @@ import TwilioStandIn
         #expect(Set(presented).count == 3, "a refresh token is never presented twice")
         #expect(presented.first == first)
         // The stand-in would have revoked the family on reuse; a fourth refresh still works.
-        #expect(try h.run(["token", "org", "--refresh"]).status == 0)
-        #expect(try h.run(["verify"]).status == 0)
+        #expect(try await h.runAsync(["token", "org", "--refresh"]).status == 0)
+        #expect(try await h.runAsync(["verify"]).status == 0)
     }
 
     @Test func failuresMapToExitCodesAndLeaveTheVaultUnchanged() async throws {
@@ -126,56 +126,56 @@ import TwilioStandIn
         try h.makeVault(profile: "badclient", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=wrong-secret\n")
         try h.makeVault(profile: "revoked", lines: "TWILIO_CLIENT_ID=\(Self.orgClientID)\nTWILIO_REFRESH_TOKEN=never-issued\n")
 
-        var result = try h.run(["token", "badclient"])
+        var result = try await h.runAsync(["token", "badclient"])
         #expect(result.status == 69)
-        result = try h.run(["token", "revoked"])
+        result = try await h.runAsync(["token", "revoked"])
         #expect(result.status == 69)
         #expect(result.stderr.contains("twvault login revoked"))
 
         standIn.inject(Fault(.status(500), target: .path("/v2/token"), count: nil))
         standIn.clearLog()
-        result = try h.run(["token", "cc"])
+        result = try await h.runAsync(["token", "cc"])
         #expect(result.status == 75)
         #expect(tokenRequests(standIn).count == 3, "client_credentials is retried twice")
         standIn.clearLog()
-        result = try h.run(["token", "org"])
+        result = try await h.runAsync(["token", "org"])
         #expect(result.status == 75)
         #expect(tokenRequests(standIn).count == 1, "a refresh is never re-sent")
         standIn.clearFaults()
 
         standIn.clearLog()
         standIn.inject(Fault(.tooManyRequests(retryAfter: "1"), target: .path("/v2/token"), count: 1))
-        result = try h.run(["token", "cc"])
+        result = try await h.runAsync(["token", "cc"])
         #expect(result.status == 0, "429 then success: \(result.stderr)")
         #expect(tokenRequests(standIn).count == 2)
 
         for fault in [Fault.Kind.malformedJSON, .oversizedBody, .respond(status: 200, headers: [], body: "{\"token_type\":\"bearer\"}")] {
             standIn.inject(Fault(fault, target: .path("/v2/token"), count: nil))
-            result = try h.run(["token", "cc", "--refresh"])
+            result = try await h.runAsync(["token", "cc", "--refresh"])
             #expect(result.status == 76, "\(fault): \(result.stderr)")
             standIn.clearFaults()
         }
         // The org profile's refresh token was not consumed by the failed attempt.
-        #expect(try h.run(["token", "org"]).status == 0)
-        #expect(try h.run(["verify"]).status == 0)
+        #expect(try await h.runAsync(["token", "org"]).status == 0)
+        #expect(try await h.runAsync(["verify"]).status == 0)
     }
 
     @Test func failedExchangeDoesNotChangeTheFile() async throws {
         let (h, standIn) = try await setUp()
         defer { Task { await standIn.shutdown() } }
-        let before = try vaultBytes(h)
+        let before = try await vaultBytes(h)
         standIn.inject(Fault(.status(401), target: .path("/v2/token"), count: nil))
-        #expect(try h.run(["token", "cc"]).status == 69)
+        #expect(try await h.runAsync(["token", "cc"]).status == 69)
         standIn.clearFaults()
         standIn.inject(Fault(.malformedJSON, target: .path("/v2/token"), count: nil))
-        #expect(try h.run(["token", "cc"]).status == 76)
-        #expect(try vaultBytes(h) == before)
+        #expect(try await h.runAsync(["token", "cc"]).status == 76)
+        #expect(try await vaultBytes(h) == before)
     }
 
     @Test func insecureTokenURLIsRefusedBeforeAnyConnection() async throws {
         let (h, standIn) = try await setUp()
         defer { Task { await standIn.shutdown() } }
-        let result = try h.run(["token", "cc"], env: ["TWVAULT_TOKEN_URL": "http://example.com/v2/token"])
+        let result = try await h.runAsync(["token", "cc"], env: ["TWVAULT_TOKEN_URL": "http://example.com/v2/token"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("https"))
         #expect(tokenRequests(standIn).isEmpty)
@@ -187,7 +187,7 @@ import TwilioStandIn
         var env = h.baseEnvironment()
         env["TWVAULT_SESSION"] = h.environment["TWVAULT_SESSION"]
         let script = "for i in $(seq 16); do \"$0\" token cc > \"$1/out.$i\" 2>&1 & done; wait"
-        let result = try Harness.execute("/bin/bash", ["-c", script, Harness.binary, h.root.path], environment: env)
+        let result = try await Harness.executeAsync("/bin/bash", ["-c", script, Harness.binary, h.root.path], environment: env)
         #expect(result.status == 0)
         var tokens = Set<String>()
         for index in 1...16 {
@@ -207,10 +207,10 @@ import TwilioStandIn
         let request = try #require(tokenRequests(standIn).last)
         #expect(request.formDictionary["grant_type"] == "authorization_code")
         #expect(request.formDictionary["code_verifier"] != nil)
-        let show = try h.run(["show", "org", "--json"])
+        let show = try await h.runAsync(["show", "org", "--json"])
         let object = try JSONSerialization.jsonObject(with: show.stdoutData) as? [String: Any]
         #expect((object?["secrets"] as? [String: Bool])?["refresh_token"] == true)
-        #expect(try h.run(["token", "org", "--refresh"]).status == 0)
+        #expect(try await h.runAsync(["token", "org", "--refresh"]).status == 0)
     }
 
     @Test func loginRefusesAWrongState() async throws {
@@ -253,8 +253,11 @@ import TwilioStandIn
         }
         let callback = try await HTTPGet.fetch(location)
         #expect(callback.status == (tamperState ? 200 : 200))
-        let rest = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let rest = try await Harness.offPool { () -> Data in
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
+        }
         return (process.terminationStatus, seen + String(decoding: rest, as: UTF8.self))
     }
 }
@@ -264,7 +267,7 @@ enum HTTPGet {
     struct Answer { var status: Int; var location: String? }
 
     static func fetch(_ url: String) async throws -> Answer {
-        let result = try Harness.execute("/usr/bin/env", ["python3", "-c", """
+        let result = try await Harness.executeAsync("/usr/bin/env", ["python3", "-c", """
             import sys, http.client, urllib.parse
             u = urllib.parse.urlsplit(sys.argv[1])
             c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)

@@ -19,19 +19,19 @@ enum AccessTokens {
     /// valid (`token --refresh`).
     static func obtain(for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool) async throws -> CachedToken {
         let now = access.context.now()
-        if !force, let cached = try vault.record(CachedToken.self, profile: name, kind: .token),
-           cached.expiresAt - now > refreshMargin {
+        let before = try vault.record(CachedToken.self, profile: name, kind: .token)
+        if !force, let before, before.expiresAt - now > refreshMargin {
             Output.note("using the cached access token of '\(name)'")
-            return cached
+            return before
         }
         // One exchange per profile at a time across processes; the others wait here and then
         // find the new token in the vault.
-        let started = access.context.now()
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
         defer { withExtendedLifetime(lock) {} }
-        let afterLock = access.context.now()
         if let cached = try vault.record(CachedToken.self, profile: name, kind: .token),
-           cached.expiresAt - afterLock > refreshMargin, !force || cached.obtainedAt >= started {
+           cached.expiresAt - access.context.now() > refreshMargin,
+           !force || cached.accessToken != before?.accessToken {
+            // Another process exchanged while this one waited (for --refresh: after it asked).
             Output.note("another process refreshed the token of '\(name)'")
             return cached
         }

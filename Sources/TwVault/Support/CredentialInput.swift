@@ -52,7 +52,11 @@ struct CredentialInput {
             for (name, value) in try EnvInput.parse(text) {
                 if ignoredNames.contains(name) { continue }
                 guard acceptedNames.contains(name) else {
-                    throw CLIError.malformedInput("stdin names an unknown variable \(Names.printable(name)); accepted: \(acceptedNames.joined(separator: ", "))")
+                    // A pasted secret can parse as a name (`abc=`): name it only when it looks like one.
+                    let looksLikeName = name.utf8.count <= 40 && name.hasPrefix("TW")
+                        && name.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
+                    let shown = looksLikeName ? "an unknown variable \(name)" : "an unknown variable"
+                    throw CLIError.malformedInput("stdin names \(shown); accepted: \(acceptedNames.joined(separator: ", "))")
                 }
                 try input.merge(name, value, from: "stdin")
             }
@@ -200,9 +204,14 @@ enum EndpointURL {
     }
 }
 
-/// Parses `NAME=value` lines (adapter over the shell module's parser).
+/// Parses `NAME=value` lines with the shell module's parser; errors name the line and the
+/// variable, never the value.
 enum EnvInput {
     static func parse(_ text: String) throws -> [(String, String)] {
-        throw CLIError.malformedInput("stdin parsing is not available yet")
+        do {
+            return try EnvFileParser.parse(text).map { ($0.name, $0.stringValue) }
+        } catch {
+            throw CLIError.malformedInput("stdin: \(error.description)")
+        }
     }
 }

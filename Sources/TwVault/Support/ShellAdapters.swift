@@ -1,15 +1,15 @@
 import ArgumentParser
 
-/// Temporary until the shell module lands.
-public enum ExportFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
-    case sh, fish, powershell, dotenv, json
-}
+extension ExportFormat: ExpressibleByArgument {}
 
+/// The command layer's view of the renderer: export errors become exit 65 with the message
+/// naming the variable (never the value).
 enum ExportRendering {
     static func render(_ variables: [(name: String, value: String?)], format: ExportFormat) throws -> String {
-        variables.map { name, value in
-            if let value { return "export \(name)='\(value.replacingOccurrences(of: "'", with: "'\\''"))'\n" }
-            return "unset \(name)\n"
-        }.joined()
+        do {
+            return try ExportRenderer.render(variables, as: format)
+        } catch {
+            throw CLIError.malformedInput(error.description)
+        }
     }
 }

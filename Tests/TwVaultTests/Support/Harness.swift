@@ -70,6 +70,25 @@ final class Harness: @unchecked Sendable {
         return try Harness.execute(Harness.binary, arguments, environment: env, stdin: stdin)
     }
 
+    /// `run` off the cooperative thread pool, for async tests whose in-process stand-in needs
+    /// that pool to answer the binary's requests.
+    func runAsync(_ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
+                  removing: [String] = []) async throws -> Result {
+        try await Harness.offPool { try self.run(arguments, stdin: stdin, env: extra, passphrase: passphrase, removing: removing) }
+    }
+
+    static func executeAsync(_ executable: String, _ arguments: [String], environment: [String: String],
+                             stdin: String? = nil) async throws -> Result {
+        try await offPool { try execute(executable, arguments, environment: environment, stdin: stdin) }
+    }
+
+    /// Runs blocking work on a plain thread and awaits its result.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try work() }) }.start()
+        }
+    }
+
     static func execute(_ executable: String, _ arguments: [String], environment: [String: String],
                         stdin: String? = nil) throws -> Result {
         let process = Process()

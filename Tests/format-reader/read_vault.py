@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""An independent reader of twvault vaults, written from docs/FORMAT.md alone.
+
+Usage: read_vault.py VAULT            passphrase from $TWVAULT_PASSPHRASE_FILE or $TWVAULT_PASSPHRASE
+       read_vault.py --session VAULT  data key from $TWVAULT_SESSION and the session directory
+                                      ($TWVAULT_SESSION_DIR, else the default of FORMAT.md)
+
+Unlocks the vault, verifies the vault MAC, opens every record and prints
+{"profile": {"kind": payload}} as JSON. Exits 77 on a wrong passphrase or unusable session,
+65 on a tampered or damaged vault, 78 on a newer format or a slot outside the KDF policy.
+Needs only PyNaCl and the standard library.
+"""
+import base64
+import hmac
+import json
+import os
+import sqlite3
+import struct
+import sys
+import time
+import unicodedata
+
+import nacl.encoding
+import nacl.exceptions
+import nacl.hash
+import nacl.pwhash.argon2id
+import nacl.secret
+
+KNOWN_MIGRATIONS = {1}
+APPLICATION_ID = 0x54575631
+FLOOR_OPS, FLOOR_MEM = 2, 67108864
+CAP_OPS, CAP_MEM = 10, 4294967296
+
+
+class Failure(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def u32be(n):
+    return struct.pack(">I", n)
+
+
+def u64be(n):
+    return struct.pack(">Q", n)
+
+
+def lp(b):
+    return u32be(len(b)) + b
+
+
+def kdf(subkey_id, context, key):
+    # crypto_kdf_derive_from_key(32, id, ctx, K) as keyed BLAKE2b with salt and personal.
+    return nacl.hash.blake2b(b"", digest_size=32, key=key,
+                             salt=struct.pack("<Q", subkey_id) + bytes(8),
+                             person=context + bytes(8), encoder=nacl.encoding.RawEncoder)
+
+
+def keyed_hash(key, message):
+    return nacl.hash.blake2b(message, digest_size=32, key=key, encoder=nacl.encoding.RawEncoder)
+
+
+def open_box(sealed, key):
+    if len(sealed) < 40:
+        raise nacl.exceptions.CryptoError("too short")
+    return nacl.secret.SecretBox(key).decrypt(sealed[24:], sealed[:24])
+
+
+def typed(row, types):
+    for value, kind in zip(row, types):
+        if not isinstance(value, kind):
+            raise Failure(65, f"a column holds {type(value).__name__} where {kind.__name__} belongs")
+    return row
+
+
+def read_passphrase():
+    path = os.environ.get("TWVAULT_PASSPHRASE_FILE")
+    if path:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+    elif "TWVAULT_PASSPHRASE" in os.environ:
+        raw = os.environb[b"TWVAULT_PASSPHRASE"]
+    else:
+        raise Failure(77, "no passphrase: set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE")
+    return unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+
+
+def unlock_with_passphrase(db, vault_id):
+    slots = [typed(r, (str, int, int, int, bytes, bytes))
+             for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
+    slots.sort(key=lambda s: s[0].encode())
+    if not slots:
+        raise Failure(65, "no slots")
+    for label, algorithm, ops, mem, salt, wrapped in slots:  # policy first, for every slot
+        if algorithm != 2:
+            raise Failure(78, f"slot {label}: unknown algorithm {algorithm}")
+        if not (FLOOR_OPS <= ops <= CAP_OPS and FLOOR_MEM <= mem <= CAP_MEM):
+            raise Failure(78, f"slot {label}: KDF limits outside policy")
+        if len(salt) != 16 or len(wrapped) != 88:
+            raise Failure(65, f"slot {label}: wrong field sizes")
+    passphrase = read_passphrase()
+    for label, algorithm, ops, mem, salt, wrapped in slots:
+        kek = nacl.pwhash.argon2id.kdf(32, passphrase, salt, opslimit=ops, memlimit=mem)
+        try:
+            inner = open_box(wrapped, kek)
+        except nacl.exceptions.CryptoError:
+            continue
+        if inner[:16] != vault_id:
+            raise Failure(65, f"slot {label} belongs to another vault")
+        return inner[16:]
+    raise Failure(77, "wrong passphrase")
+
+
+def session_directory():
+    if os.environ.get("TWVAULT_SESSION_DIR"):
+        return os.environ["TWVAULT_SESSION_DIR"]
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if runtime.startswith("/"):
+        return runtime + "/twvault"
+    temp = os.environ.get("TMPDIR", "")
+    return f"{temp if temp.startswith('/') else '/tmp'}/twvault-{os.geteuid()}"
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def unlock_with_session(vault_id):
+    token = os.environ.get("TWVAULT_SESSION", "")
+    if not token.startswith("twv1."):
+        raise Failure(77, "malformed session token")
+    raw = b64url_decode(token[len("twv1."):])
+    if len(raw) != 48:
+        raise Failure(77, "malformed session token")
+    session_id, session_key = raw[:16], raw[16:]
+    path = f"{session_directory()}/{vault_id.hex()}-{session_id.hex()}.session"
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise Failure(77, "session expired or locked")
+    if len(data) < 16 or data[:8] != b"TWVSESS1":
+        raise Failure(77, "damaged session file")
+    (expires,) = struct.unpack(">Q", data[8:16])
+    if expires <= int(time.time()):
+        raise Failure(77, "session expired")
+    try:
+        inner = open_box(data[16:], session_key)
+    except nacl.exceptions.CryptoError:
+        raise Failure(77, "session file does not open with this token")
+    if len(inner) != 72 or inner[:40] != vault_id + session_id + u64be(expires):
+        raise Failure(77, "session belongs to another vault or was altered")
+    return inner[40:]
+
+
+def main(argv):
+    use_session = "--session" in argv
+    paths = [a for a in argv if a != "--session"]
+    if len(paths) != 1:
+        raise Failure(64, __doc__)
+    path = paths[0]
+    if not os.path.isfile(path):
+        raise Failure(66, "no vault there")
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            raise Failure(65, "not a twvault vault")
+        applied = {r[0] for r in db.execute("SELECT id FROM schema_migrations")}
+    except sqlite3.DatabaseError as error:
+        raise Failure(65, f"not a twvault vault ({error})")
+    if applied - KNOWN_MIGRATIONS:
+        raise Failure(78, f"newer format: migrations {sorted(applied - KNOWN_MIGRATIONS)}")
+    vault_id, stored_mac = typed(db.execute("SELECT vault_id, mac FROM vault WHERE singleton = 1").fetchone(),
+                                 (bytes, bytes))
+    if len(vault_id) != 16:
+        raise Failure(65, "vault id has the wrong size")
+
+    dek = unlock_with_session(vault_id) if use_session else unlock_with_passphrase(db, vault_id)
+    record_root = kdf(1, b"vaultrec", dek)
+    mac_key = kdf(2, b"vaultmac", dek)
+
+    slots = [typed(r, (str, int, int, int, bytes, bytes))
+             for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
+    records = [typed(r, (str, str, bytes)) for r in db.execute("SELECT profile, kind, sealed FROM record")]
+    slots.sort(key=lambda s: s[0].encode())
+    records.sort(key=lambda r: (r[0].encode(), r[1].encode()))
+
+    m = b"twvault-mac-v1" + vault_id + u32be(len(slots))
+    for label, algorithm, ops, mem, salt, wrapped in slots:
+        m += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
+    m += u32be(len(records))
+    for profile, kind, sealed in records:
+        m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
+    if not hmac.compare_digest(keyed_hash(mac_key, m), stored_mac):
+        raise Failure(65, "the vault MAC does not match")
+
+    out = {}
+    for profile, kind, sealed in records:
+        p, k = profile.encode(), kind.encode()
+        context = vault_id + bytes([len(p)]) + p + bytes([len(k)]) + k
+        try:
+            plaintext = open_box(sealed, keyed_hash(record_root, context))
+        except nacl.exceptions.CryptoError:
+            raise Failure(65, f"record {kind} of {profile} does not authenticate")
+        prefix = struct.pack(">H", len(context)) + context
+        if plaintext[:len(prefix)] != prefix:
+            raise Failure(65, f"record {kind} of {profile} carries another context")
+        out.setdefault(profile, {})[kind] = json.loads(plaintext[len(prefix):].decode("utf-8"))
+    return out
+
+
+if __name__ == "__main__":
+    try:
+        json.dump(main(sys.argv[1:]), sys.stdout, sort_keys=True)
+        sys.stdout.write("\n")
+    except Failure as failure:
+        print(f"read_vault: {failure}", file=sys.stderr)
+        sys.exit(failure.code)
