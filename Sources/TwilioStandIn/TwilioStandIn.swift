@@ -46,7 +46,7 @@ public final class TwilioStandIn: Sendable {
         let urlHost = host.contains(":") ? "[\(host)]" : host
         let baseURL = "http://\(urlHost):\(boundPort)"
         state.withLock { state.baseURL = baseURL }
-        let task = Task<Void, Never> {
+        let task = Task<Void, Never>(executorPreference: StandInExecutor.shared) {
             _ = try? await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { connections in
                     for try await connection in connections {
@@ -178,6 +178,22 @@ public final class TwilioStandIn: Sendable {
     private static func split(_ uri: String) -> (path: String, query: String) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri, "") }
         return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    }
+}
+
+/// Runs the stand-in's tasks on threads of its own instead of the shared cooperative pool.
+/// Test processes block cooperative threads while they wait for a child process that talks
+/// to the stand-in; on a small machine that would starve the server and time the child out.
+/// Tests that talk to the stand-in from their own process prefer it too
+/// (`withTaskExecutorPreference(StandInExecutor.shared)`), so their clients are not starved.
+public final class StandInExecutor: TaskExecutor {
+    public static let shared = StandInExecutor()
+    private let queue = DispatchQueue(label: "twilio-standin", attributes: .concurrent)
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 

@@ -39,6 +39,17 @@ func withStandIn<T>(
     configure: (inout StandInConfiguration) -> Void = { _ in },
     _ body: (TwilioStandIn, AsyncHTTPTransport) async throws -> T
 ) async throws -> T {
+    // Off the cooperative pool: other suites block its threads while waiting for processes.
+    try await withTaskExecutorPreference(StandInExecutor.shared) {
+        try await runWithStandIn(limits: limits, configure: configure, body)
+    }
+}
+
+private func runWithStandIn<T>(
+    limits: HTTPLimits,
+    configure: (inout StandInConfiguration) -> Void,
+    _ body: (TwilioStandIn, AsyncHTTPTransport) async throws -> T
+) async throws -> T {
     var configuration = Fixture.configuration
     configure(&configuration)
     let standIn = try await TwilioStandIn.start(configuration)
