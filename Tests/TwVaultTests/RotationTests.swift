@@ -127,12 +127,24 @@ extension RotationSuites {
             #expect(try await f.exported()["TWILIO_CLIENT_SECRET"] == RotationFixture.newClientSecret)
             outputs += [result.stdout, result.stderr]
 
+            // From stdin, as NAME=value (here single-quoted); other names are refused.
+            let third = "client-secret-third-'quoted'-77"
+            f.standIn.register(StandInClient(id: Harness.clientID, secret: third))
+            result = try await f.run(["rotate", "p", "--client-secret", "--stdin"],
+                                     stdin: "TWILIO_CLIENT_SECRET='client-secret-third-'\\''quoted'\\''-77'\n")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try await f.exported()["TWILIO_CLIENT_SECRET"] == third)
+            outputs += [result.stdout, result.stderr]
+            result = try await f.run(["rotate", "p", "--client-secret", "--stdin"], stdin: "TWILIO_AUTH_TOKEN=x\n")
+            #expect(result.status == 65)
+            #expect(try await f.exported()["TWILIO_CLIENT_SECRET"] == third)
+
             // No secret source: no terminal here, so 77 at once.
             result = try await f.run(["rotate", "p", "--client-secret"])
             #expect(result.status == 77)
             result = try await f.run(["rotate", "p", "--client-secret", "--from-env"])
             #expect(result.status == 64)
-            f.expectNoSecrets(outputs + [result.stderr], extra: ["wrong-secret-1234"])
+            f.expectNoSecrets(outputs + [result.stderr], extra: ["wrong-secret-1234", third])
         }
 
         @Test func usageErrors() async throws {
