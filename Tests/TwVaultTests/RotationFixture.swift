@@ -3,6 +3,11 @@ import Testing
 import TwilioAuth
 import TwilioStandIn
 
+/// The rotation and ephemeral-key suites, one case at a time: every case runs a stand-in and a
+/// series of twvault processes, and many at once starve a small machine (and the stand-ins of
+/// other suites, whose clients have short time limits) of CPU.
+@Suite(.serialized) struct RotationSuites {}
+
 /// A throwaway vault with profile `p` whose binary talks to a fresh in-process stand-in.
 struct RotationFixture {
     static let clientSecret = "client-secret-rotation-5e8b"
