@@ -3,11 +3,23 @@ import Testing
 
 @Suite struct IntegrityTests {
     /// Runs SQL on the vault file with python's sqlite3 (an outside program, like an attacker).
-    func sql(_ h: Harness, _ statement: String) throws {
-        let script = "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit(); c.close()"
-        let result = try Harness.execute("/usr/bin/env", ["python3", "-c", script, h.vaultPath, statement],
-                                         environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+    /// Prints the number of rows the statement changed.
+    @discardableResult
+    func sql(_ h: Harness, _ statement: String) throws -> Int {
+        let script = """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            c.executescript(sys.argv[2]) if ";" in sys.argv[2] else c.execute(sys.argv[2])
+            changed = c.total_changes
+            if c.in_transaction:
+                c.execute("COMMIT")
+            c.close()
+            print(changed)
+            """
+        let result = try Harness.execute("/usr/bin/python3", ["-c", script, h.vaultPath, statement], environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "sql: \(result.stderr)")
+        return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     @Test func verifyPassesOnACleanVaultAndListsTampering() throws {
@@ -17,7 +29,16 @@ import Testing
         var result = try h.run(["verify"], passphrase: true)
         #expect(result.status == 0, "verify: \(result.stderr)")
         // Flip one byte inside b's ciphertext.
-        try sql(h, "UPDATE record SET sealed = CAST(substr(sealed, 1, 40) || X'FF' || substr(sealed, 42) AS BLOB) WHERE profile = 'b'")
+        let script = """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+            (blob,) = c.execute("SELECT sealed FROM record WHERE profile = 'b' AND kind = 'profile'").fetchone()
+            flipped = bytearray(blob); flipped[40] ^= 0x01
+            c.execute("UPDATE record SET sealed = ? WHERE profile = 'b' AND kind = 'profile'", (bytes(flipped),))
+            print(c.total_changes)
+            """
+        let flip = try Harness.execute("/usr/bin/python3", ["-c", script, h.vaultPath], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(flip.stdout == "1\n", "\(flip.stderr)")
         result = try h.run(["verify"], passphrase: true)
         #expect(result.status == 65)
         #expect(result.stderr.contains("profile 'b'"))
