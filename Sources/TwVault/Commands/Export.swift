@@ -3,6 +3,7 @@ import Vault
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Print a profile's environment for a shell.",
         discussion: """
             Prints TWILIO_* for the profile and unsets those it lacks, so switching profiles never mixes \

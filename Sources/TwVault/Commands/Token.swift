@@ -4,6 +4,7 @@ import Vault
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "token",
         abstract: "Print a valid OAuth access token.",
         discussion: """
             Uses the cached token while more than a minute remains; otherwise exchanges the refresh \
