@@ -71,4 +71,9 @@ struct HotPathTests {
     func declines(_ arguments: [String]) {
         #expect(HotPath.parse(arguments[...]) == nil)
     }
+
+    @Test("the environment read from environ matches ProcessInfo")
+    func environment() {
+        #expect(CommandContext.processEnvironment() == ProcessInfo.processInfo.environment)
+    }
 }
