@@ -22,6 +22,7 @@ demo: release
 	@scripts/demo
 
 bench: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product twvault-benchdata
 	@scripts/bench
 
 clean:

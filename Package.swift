@@ -75,6 +75,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "twvault", dependencies: ["TwVault"]),
+        // Builds large throwaway vaults for scripts/bench (not installed; not part of the CLI).
+        .executableTarget(name: "twvault-benchdata", dependencies: ["Vault", "VaultCrypto"]),
 
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),

@@ -4,6 +4,7 @@ import VaultCrypto
 
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "add",
         abstract: "Store a profile's credentials.",
         discussion: """
             Identifiers are flags; secret values never are. They come from no-echo prompts on the \

@@ -4,6 +4,7 @@ import Vault
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "exec",
         abstract: "Run a command with a profile's environment.",
         discussion: """
             The command (default: $SHELL) replaces twvault (execve), so its exit status is the \

@@ -3,6 +3,7 @@ import Vault
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Print a profile's environment for a shell.",
         discussion: """
             Prints TWILIO_* for the profile and unsets those it lacks, so switching profiles never mixes \
@@ -25,7 +26,11 @@ struct Export: AsyncParsableCommand {
     var noToken = false
 
     func run() async throws {
-        let access = VaultAccess(global)
+        try await Export.run(access: VaultAccess(global), profile: profile, format: format, noToken: noToken)
+    }
+
+    /// The command itself, apart from its parsed form: `HotPath` calls it directly.
+    static func run(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)

@@ -3,6 +3,7 @@ import Vault
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Create a new vault.",
         discussion: """
             The passphrase is asked twice on the terminal, or read from $TWVAULT_NEW_PASSPHRASE, \

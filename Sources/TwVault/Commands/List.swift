@@ -4,6 +4,7 @@ import Vault
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List profiles.",
         discussion: """
             Names need no passphrase. --details unlocks the vault and adds the account SID, the kinds \

@@ -3,6 +3,7 @@ import Vault
 
 struct Lock: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lock",
         abstract: "End every unlock of the vault.",
         discussion: """
             Every TWVAULT_SESSION handed out for this vault stops working at once.

@@ -5,6 +5,7 @@ import Vault
 
 struct Login: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "login",
         abstract: "Sign in an organization OAuth app and store its refresh token.",
         discussion: """
             Authorization code flow with PKCE (S256): twvault prints the authorize URL (and opens a \

@@ -3,6 +3,7 @@ import Vault
 
 struct Passwd: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "passwd",
         abstract: "Change the passphrase, or manage teammates' passphrase slots.",
         discussion: """
             Always asks for a current passphrase (an unlock session is not enough). Only the wrapped \

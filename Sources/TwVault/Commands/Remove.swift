@@ -3,6 +3,7 @@ import Vault
 
 struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "remove",
         abstract: "Delete a profile and everything stored for it.",
         discussion: """
             Asks for confirmation on a terminal; without one, --yes is required. The old ciphertext is \

@@ -3,6 +3,7 @@ import Vault
 
 struct Rename: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rename",
         abstract: "Rename a profile.",
         discussion: """
             Every record of the profile is sealed again under the new name.

@@ -3,6 +3,7 @@ import Vault
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one profile's non-secret fields.",
         discussion: """
             Secrets are shown only as present or absent.

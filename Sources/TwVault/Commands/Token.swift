@@ -4,6 +4,7 @@ import Vault
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "token",
         abstract: "Print a valid OAuth access token.",
         discussion: """
             Uses the cached token while more than a minute remains; otherwise exchanges the refresh \
@@ -24,7 +25,11 @@ struct Token: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let access = VaultAccess(global)
+        try await Token.run(access: VaultAccess(global), profile: profile, refresh: refresh, json: json)
+    }
+
+    /// The command itself, apart from its parsed form: `HotPath` calls it directly.
+    static func run(access: VaultAccess, profile: String?, refresh: Bool, json: Bool) async throws {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)

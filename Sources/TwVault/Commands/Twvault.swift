@@ -33,6 +33,11 @@ public enum TwVaultMain {
     public static func main() async -> Never {
         ProcessHardening.apply()
         do {
+            if let command = HotPath.parse(CommandLine.arguments.dropFirst()) {
+                try await HotPath.run(command)
+                await Transport.shutdown()
+                exit(0)
+            }
             var command = try Twvault.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -3,6 +3,7 @@ import Vault
 
 struct Unlock: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "unlock",
         abstract: "Unlock the vault for a while in this shell.",
         discussion: """
             Asks for the passphrase once and prints `export TWVAULT_SESSION='…'`; later commands in \

@@ -3,6 +3,7 @@ import Vault
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check every slot, record and the vault-wide integrity.",
         discussion: """
             Lists every failure on stderr and exits 65 if there is one, 0 otherwise.

@@ -14,10 +14,26 @@ public struct CommandContext: Sendable {
 
     public static func live() -> CommandContext {
         CommandContext(
-            environment: ProcessInfo.processInfo.environment,
+            environment: processEnvironment(),
             now: { Int64(Date().timeIntervalSince1970) },
             stdinIsTerminal: isatty(0) == 1,
             stdoutIsTerminal: isatty(1) == 1)
+    }
+
+    /// The process environment, read from `environ`: `ProcessInfo` sets up more of Foundation
+    /// than a warm `export` needs. Of a name listed twice the first wins, as with `getenv`.
+    static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                let name = String(text[..<equals])
+                if environment[name] == nil { environment[name] = String(text[text.index(after: equals)...]) }
+            }
+            entry += 1
+        }
+        return environment
     }
 
     @TaskLocal public static var current = CommandContext.live()

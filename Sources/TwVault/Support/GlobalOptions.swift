@@ -19,6 +19,21 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
+    /// The same options as plain values.
+    var values: AccessOptions {
+        AccessOptions(vault: vault, passphraseFile: passphraseFile, passphraseFd: passphraseFd, quiet: quiet, verbose: verbose)
+    }
+}
+
+/// The global options as plain values: what `VaultAccess` needs, buildable without
+/// ArgumentParser by the hot-path parser (`HotPath`).
+struct AccessOptions {
+    var vault: String?
+    var passphraseFile: String?
+    var passphraseFd: Int32?
+    var quiet: Bool
+    var verbose: Bool
+
     /// Applies --quiet and --verbose to the output.
     func apply() {
         Output.quiet = quiet

@@ -4,10 +4,14 @@ import VaultCrypto
 
 /// Finds the vault, reads passphrases from the channels of DESIGN §2, and unlocks.
 struct VaultAccess {
-    let options: GlobalOptions
+    let options: AccessOptions
     let context: CommandContext
 
     init(_ options: GlobalOptions, context: CommandContext = .current) {
+        self.init(options.values, context: context)
+    }
+
+    init(_ options: AccessOptions, context: CommandContext = .current) {
         self.options = options
         self.context = context
         options.apply()
