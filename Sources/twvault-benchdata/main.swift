@@ -56,8 +56,6 @@ do {
         }
     }
     vault.file.checkpoint()
-} catch let error as VaultError {
-    fail(error.description, code: 1)
 } catch {
-    fail("\(error)", code: 1)
+    fail(error.description, code: 1)
 }
