@@ -43,6 +43,8 @@ final class StandInState: @unchecked Sendable {
     private var refreshTokens: [String: RefreshRecord] = [:]
     private var revokedFamilies: Set<String> = []
     private var codes: [String: CodeRecord] = [:]
+    /// Every API key secret and secondary auth token handed out, for tests that grep outputs.
+    private var issuedSecrets: [String] = []
     private let signingKey: [UInt8]
     var baseURL = ""
 
@@ -91,6 +93,8 @@ final class StandInState: @unchecked Sendable {
     func account(_ sid: String) -> StandInAccount? { withLock { accounts[sid] } }
 
     func requests() -> [RecordedRequest] { withLock { log } }
+
+    func secretsIssued() -> [String] { withLock { issuedSecrets } }
 
     func clearLog() { withLock { log.removeAll() } }
 
@@ -416,6 +420,7 @@ final class StandInState: @unchecked Sendable {
                 sid: "SK" + Self.randomHex(16), secret: Self.randomAlphanumeric(32),
                 friendlyName: request.form["FriendlyName"] ?? "")
             account.apiKeys.append(key)
+            issuedSecrets.append(key.secret)
             return Self.json(
                 201,
                 .object([
@@ -455,6 +460,7 @@ final class StandInState: @unchecked Sendable {
         case .createSecondary:
             let token = Self.randomHex(16)
             account.secondaryAuthToken = token
+            issuedSecrets.append(token)
             return Self.json(
                 201,
                 .object([

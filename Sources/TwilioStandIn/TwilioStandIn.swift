@@ -82,6 +82,10 @@ public final class TwilioStandIn: Sendable {
 
     public func clearLog() { state.clearLog() }
 
+    /// Every API key secret and secondary auth token created so far, including those since
+    /// deleted or promoted: what a test must not find in any output.
+    public func issuedSecrets() -> [String] { state.secretsIssued() }
+
     public func inject(_ fault: Fault) { state.inject(fault) }
 
     /// Fails the next `count` calls of one step with `status` (a Twilio-shaped error).

@@ -39,16 +39,18 @@ struct List: ParsableCommand {
         for name in names {
             let record = try vault.profile(name)
             let token = try vault.record(CachedToken.self, profile: name, kind: .token)
-            rows.append(ProfileSummary(name: name, record: record, token: token, now: now))
+            let rotation = try vault.record(RotationState.self, profile: name, kind: .rotation)
+            rows.append(ProfileSummary(name: name, record: record, token: token, rotation: rotation, now: now))
         }
         if json {
             Output.stdout(try JSONOutput.encode(rows))
         } else {
             let table = rows.map { row in
                 [row.name, row.accountSID ?? "-", row.credentials.joined(separator: ","), row.region ?? "-",
-                 row.tokenDescription(now: now), row.ageDescription]
+                 row.tokenDescription(now: now), row.ageDescription, row.rotationDescription ?? "-"]
             }
-            Output.stdout(TextTable.render(header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE"], rows: table))
+            Output.stdout(TextTable.render(header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE", "ROTATION"],
+                                           rows: table))
         }
     }
 }
@@ -70,8 +72,21 @@ struct ProfileSummary: Encodable {
     var accessTokenExpiresAt: String?
     /// Seconds since each rotatable credential was set.
     var credentialAge: [String: Int64]
+    /// An interrupted rotation, to finish with `rotate --resume`.
+    var unfinishedRotation: UnfinishedRotation?
 
-    init(name: String, record: ProfileRecord, token: CachedToken?, now: Int64) {
+    struct UnfinishedRotation: Encodable {
+        var credential: String
+        var step: String
+        var startedAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case credential, step
+            case startedAt = "started_at"
+        }
+    }
+
+    init(name: String, record: ProfileRecord, token: CachedToken?, rotation: RotationState? = nil, now: Int64) {
         self.name = name
         accountSID = record.accountSID
         apiKeySID = record.apiKeySID
@@ -91,6 +106,14 @@ struct ProfileSummary: Encodable {
         accessTokenExpiresAt = token.map { Timestamps.rfc3339($0.expiresAt) }
         credentialAge = record.credentialTimes.mapValues { max(0, now - $0) }
         expiresAt = token?.expiresAt
+        unfinishedRotation = rotation.map {
+            UnfinishedRotation(credential: $0.kind.rawValue, step: $0.step.rawValue, startedAt: Timestamps.rfc3339($0.startedAt))
+        }
+    }
+
+    /// "unfinished api_key rotation (step created): run `twvault rotate p --resume`", or nil.
+    var rotationDescription: String? {
+        unfinishedRotation.map { "unfinished \($0.credential) rotation (step \($0.step)): run `twvault rotate \(name) --resume`" }
     }
 
     private var expiresAt: Int64?
@@ -104,6 +127,7 @@ struct ProfileSummary: Encodable {
         case createdAt = "created_at"
         case accessTokenExpiresAt = "access_token_expires_at"
         case credentialAge = "credential_age_seconds"
+        case unfinishedRotation = "unfinished_rotation"
     }
 
     func tokenDescription(now: Int64) -> String {

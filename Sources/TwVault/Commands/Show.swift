@@ -26,7 +26,8 @@ struct Show: ParsableCommand {
         let vault = try access.unlock(file)
         let now = access.context.now()
         let summary = ProfileSummary(name: name, record: try vault.profile(name),
-                                     token: try vault.record(CachedToken.self, profile: name, kind: .token), now: now)
+                                     token: try vault.record(CachedToken.self, profile: name, kind: .token),
+                                     rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
         if json {
             Output.stdout(try JSONOutput.encode(summary))
             return
@@ -48,6 +49,7 @@ struct Show: ParsableCommand {
         if let audience = summary.audience { lines.append(("audience", audience)) }
         lines.append(("created", summary.createdAt))
         lines.append(("credential age", summary.ageDescription))
+        if let rotation = summary.rotationDescription { lines.append(("rotation", rotation)) }
         let width = lines.map(\.0.count).max() ?? 0
         Output.stdout(lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 + "\n" }.joined())
     }

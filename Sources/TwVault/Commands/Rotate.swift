@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultCrypto
+
+struct Rotate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rotate a credential: make the new one, verify it, then retire the old one.",
+        discussion: """
+            Without a flag: the API key if the profile has one, else the refresh token. API keys and \
+            auth tokens are rotated with the profile's auth token; the vault holds a working credential \
+            at every step, and an interrupted rotation is finished (or undone) by `rotate --resume` or \
+            by the next rotate of that profile. The new client secret comes from a prompt, from \
+            TWILIO_CLIENT_SECRET (--from-env) or from a TWILIO_CLIENT_SECRET=value line on stdin (--stdin).
+
+            Examples:
+              twvault rotate acme-prod --api-key
+              twvault rotate acme-prod --auth-token
+              twvault rotate acme-org                      # the refresh token
+              TWILIO_CLIENT_SECRET=… twvault rotate acme-org --client-secret --from-env
+              twvault rotate acme-prod --resume
+            """)
+
+    enum Credential: String, EnumerableFlag {
+        case apiKey, authToken, refreshToken, clientSecret
+
+        static func help(for value: Credential) -> ArgumentHelp? {
+            switch value {
+            case .apiKey: "Create a new API key, verify it, make it current, delete the old one."
+            case .authToken: "Create a secondary auth token, verify it, promote it."
+            case .refreshToken: "Exchange the refresh token for a new one."
+            case .clientSecret: "Store a new OAuth client secret after checking it with the token endpoint."
+            }
+        }
+    }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    var profile: String?
+    @Flag(exclusivity: .exclusive)
+    var credential: Credential?
+    @Flag(help: "Only finish (or undo) an interrupted rotation of the profile.")
+    var resume = false
+    @Flag(help: "Read the new client secret from TWILIO_CLIENT_SECRET.")
+    var fromEnv = false
+    @Flag(help: "Read the new client secret from a TWILIO_CLIENT_SECRET=value line on stdin.")
+    var stdin = false
+
+    func validate() throws {
+        guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
+        guard !(fromEnv || stdin) || credential == .clientSecret else {
+            throw ValidationError("--from-env and --stdin only supply a new secret for --client-secret")
+        }
+        guard !(resume && credential != nil) else {
+            throw ValidationError("--resume finishes whatever rotation was interrupted: give no credential flag with it")
+        }
+    }
+
+    func run() async throws {
+        let access = VaultAccess(global)
+        let name = try ProfileArgument.resolve(profile, context: access.context)
+        let vault = try access.openUnlocked()
+        let record = try vault.profile(name)
+        // Ask for a new secret before taking locks or talking to Twilio.
+        let newClientSecret = credential == .clientSecret ? try readClientSecret(context: access.context) : nil
+
+        // Two rotations of one profile (or a rotation and a token refresh) never overlap.
+        let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
+        defer { withExtendedLifetime(lock) {} }
+        await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
+        let run = RotationRun(name: name, vault: vault, access: access)
+
+        var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
+        if let state = try run.pending() {
+            Output.note("resuming the \(state.kind.rawValue) rotation \(state.id) of '\(name)' at step \(state.step.rawValue)")
+            let interrupted: Credential = state.kind == .apiKey ? .apiKey : .authToken
+            switch try await run.resume(state) {
+            case .completed(let message):
+                Output.info("finished an interrupted rotation: \(message)")
+                // That rotation already produced the fresh credential asked for.
+                if resume || interrupted == kind { return }
+            case .rolledBack(let message, let startAgain):
+                Output.info(message)
+                if resume {
+                    guard startAgain else { return }
+                    kind = interrupted
+                }
+            }
+        } else if resume {
+            Output.info("profile '\(name)' has no unfinished rotation")
+            return
+        }
+
+        let message: String
+        switch kind {
+        case .apiKey: message = try await run.rotateAPIKey()
+        case .authToken: message = try await run.rotateAuthToken()
+        case .refreshToken: message = try await run.rotateRefreshToken()
+        case .clientSecret:
+            guard let newClientSecret else { throw CLIError.usage("no new client secret was given") }
+            message = try await run.rotateClientSecret(newClientSecret)
+        }
+        Output.info(message)
+    }
+
+    /// The new client secret, read like any secret: `--from-env`, `--stdin`, else a prompt.
+    func readClientSecret(context: CommandContext) throws -> String {
+        let name = "TWILIO_CLIENT_SECRET"
+        let value: String
+        if fromEnv {
+            guard let secret = context.env(name) else {
+                throw CLIError.usage("--from-env: \(name) is not set")
+            }
+            value = secret
+        } else if stdin {
+            var found: String?
+            for (key, secret) in try EnvInput.parse(try CredentialInput.readStandardInput()) {
+                guard key == name else {
+                    throw CLIError.malformedInput("stdin names \(Names.printable(key)); only \(name) is read here")
+                }
+                found = secret
+            }
+            guard let found else { throw CLIError.malformedInput("stdin holds no \(name)=… line") }
+            value = found
+        } else {
+            let secret = try TerminalInput.readSecret(
+                prompt: "New OAuth client secret: ",
+                noTerminal: CLIError.accessDenied("no terminal to ask for the new client secret: use --from-env or --stdin"))
+            value = secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        }
+        try CredentialInput.checkSecret(value, name: name)
+        return value
+    }
+}

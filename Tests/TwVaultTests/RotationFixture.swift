@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import TwilioAuth
+import TwilioStandIn
+
+/// A throwaway vault with profile `p` whose binary talks to a fresh in-process stand-in.
+struct RotationFixture {
+    static let clientSecret = "client-secret-rotation-5e8b"
+    static let newClientSecret = "client-secret-rotated-93ad"
+
+    let h: Harness
+    let standIn: TwilioStandIn
+
+    enum Profile {
+        /// Account SID, auth token, API key and secret.
+        case apiKey
+        /// Account SID and auth token only.
+        case authToken
+        /// An OAuth client with a refresh token.
+        case refreshToken
+        /// An OAuth client with a secret (client credentials).
+        case clientSecret
+    }
+
+    static func start(_ profile: Profile = .apiKey) async throws -> RotationFixture {
+        let configuration = StandInConfiguration(
+            clients: [StandInClient(id: Harness.clientID, secret: clientSecret)],
+            accounts: [
+                StandInAccount(
+                    sid: Harness.accountSID, authToken: Harness.authToken,
+                    apiKeys: [StandInAPIKey(sid: Harness.apiKeySID, secret: Harness.apiSecret, friendlyName: "ci")])
+            ])
+        let standIn = try await TwilioStandIn.start(configuration)
+        let h = try Harness()
+        h.environment["TWVAULT_API_URL"] = standIn.baseURL
+        h.environment["TWVAULT_ACCOUNTS_URL"] = standIn.baseURL
+        h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
+        var variables: [String: String]
+        switch profile {
+        case .apiKey:
+            variables = [
+                "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
+                "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret,
+            ]
+        case .authToken:
+            variables = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken]
+        case .refreshToken:
+            let refreshToken = standIn.issueRefreshToken(clientID: Harness.clientID, scope: "offline_access")
+            variables = [
+                "TWILIO_CLIENT_ID": Harness.clientID, "TWILIO_CLIENT_SECRET": clientSecret,
+                "TWILIO_REFRESH_TOKEN": refreshToken,
+            ]
+        case .clientSecret:
+            variables = ["TWILIO_CLIENT_ID": Harness.clientID, "TWILIO_CLIENT_SECRET": clientSecret]
+        }
+        let fixture = RotationFixture(h: h, standIn: standIn)
+        let result = try await fixture.run(["add", "p", "--from-env", "--kdf", "interactive"], env: variables, passphrase: true)
+        #expect(result.status == 0, "add failed: \(result.stderr)")
+        try await onOwnThread { try h.unlock() }
+        standIn.clearLog()
+        return fixture
+    }
+
+    func shutdown() async { await standIn.shutdown() }
+
+    /// Runs twvault on a thread of its own: the in-process stand-in answers on Swift's
+    /// cooperative threads, which a test blocked in `waitUntilExit` would otherwise occupy.
+    func run(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:], passphrase: Bool = false)
+        async throws -> Harness.Result
+    {
+        let h = self.h
+        return try await onOwnThread { try h.run(arguments, stdin: stdin, env: env, passphrase: passphrase) }
+    }
+
+    static let exportedNames = [
+        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_CLIENT_ID",
+        "TWILIO_CLIENT_SECRET",
+    ]
+
+    /// The profile's variables, as `eval "$(twvault export p --no-token)"` sets them.
+    func exported() async throws -> [String: String] {
+        let result = try await run(["export", "p", "--no-token"])
+        #expect(result.status == 0, "export failed: \(result.stderr)")
+        let h = self.h
+        let values = try await onOwnThread { try h.evalInBash(result.stdout, names: Self.exportedNames) }
+        return values.compactMapValues { $0 }
+    }
+
+    var account: StandInAccount { standIn.account(Harness.accountSID)! }
+
+    /// Whether the vault's current API key is one the stand-in accepts (SID and secret).
+    func vaultKeyIsAccepted() async throws -> Bool {
+        let variables = try await exported()
+        return account.apiKeys.contains { $0.sid == variables["TWILIO_API_KEY"] && $0.secret == variables["TWILIO_API_SECRET"] }
+    }
+
+    /// Whether the vault's current auth token is one the stand-in accepts (primary or secondary).
+    func vaultAuthTokenIsAccepted() async throws -> Bool {
+        let token = try await exported()["TWILIO_AUTH_TOKEN"]
+        return token != nil && (token == account.authToken || token == account.secondaryAuthToken)
+    }
+
+    /// `show p --json`.
+    func show() async throws -> [String: Any] {
+        let result = try await run(["show", "p", "--json"])
+        #expect(result.status == 0, "show failed: \(result.stderr)")
+        return (try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]) ?? [:]
+    }
+
+    /// Every secret the stand-in knows of for the account and client, plus the originals.
+    var knownSecrets: [String] {
+        var secrets = [Harness.authToken, Harness.apiSecret, Self.clientSecret, Self.newClientSecret, account.authToken]
+        if let secondary = account.secondaryAuthToken { secrets.append(secondary) }
+        secrets += account.apiKeys.map(\.secret) + standIn.issuedSecrets()
+        return secrets
+    }
+
+    /// Fails the test when any known secret appears in `texts`.
+    func expectNoSecrets(_ texts: [String], extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in knownSecrets + extra {
+            for (index, text) in texts.enumerated() where text.contains(secret) {
+                Issue.record("a secret (\(secret.prefix(4))…) appears in output \(index)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+}
+
+/// Runs blocking work (waiting for processes, pipes, FIFOs) on a thread of its own, off
+/// Swift's cooperative threads, which the in-process stand-in needs to answer.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
