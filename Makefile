@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench campaigns fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -24,6 +24,16 @@ demo: release
 bench: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product twvault-benchdata
 	@scripts/bench
+
+# Long forms: 200 kill -9 iterations, then 20 concurrent writers (the test suite runs 15 and 20).
+campaigns: build
+	scripts/crash-campaign 200
+	scripts/concurrency-campaign 20
+
+# libFuzzer over the parsers and decoders, FUZZ_SECONDS each (CI runs `scripts/fuzz 10`).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

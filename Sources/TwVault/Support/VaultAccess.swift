@@ -31,9 +31,18 @@ struct VaultAccess {
     }
 
     func open() throws(VaultError) -> VaultFile {
-        let file = try VaultFile.open(path: vaultPath)
+        let file = try VaultFile.open(path: vaultPath, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         Output.note("opened vault \(vaultPath)")
         return file
+    }
+
+    /// How long a writer waits for another process's lock before exiting 75:
+    /// `$TWVAULT_BUSY_TIMEOUT_MS` (0 to 600000), else 5 s.
+    var busyTimeoutMilliseconds: Int32 {
+        guard let text = context.env("TWVAULT_BUSY_TIMEOUT_MS"), let value = Int32(text), (0...600_000).contains(value) else {
+            return 5000
+        }
+        return value
     }
 
     // MARK: Passphrase channels
