@@ -14,7 +14,10 @@ import TwilioStandIn
         defer { Task { await standIn.shutdown() } }
         let h = try Harness()
         h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
-        try h.makeVault(profile: "cc", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n")
+        // Off the cooperative pool: on 2 cores a blocking run here starves the in-process stand-in.
+        let added = try await h.runAsync(["add", "cc", "--stdin", "--kdf", "interactive"],
+                                         stdin: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n", passphrase: true)
+        #expect(added.status == 0, "\(added.stderr)")
         for echo in ["\(Self.secret)\u{301}", "\(Self.secret)\u{200D}x", "x\(Self.secret)\u{20DD}"] {
             let body = #"{"code":20003,"message":"bad client_secret=\#(echo)","status":401}"#
             standIn.inject(Fault(.respond(status: 401, headers: [], body: body), target: .path("/v2/token"), count: 1))
