@@ -20,7 +20,9 @@ public func fuzzEnvFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(String(validating: assignment.value, as: UTF8.self) != nil, "value is not UTF-8")
     }
     // Renderers take upper-case names only; the names are not under test here.
-    let variables: [ExportRenderer.Variable] = assignments.enumerated().map { ("V\($0.offset)", $0.element.stringValue) }
+    let variables: [ExportRenderer.Variable] = assignments.enumerated().map {
+        ("V\($0.offset)", $0.element.stringValue)
+    }
     for format in [ExportFormat.sh, .dotenv] {
         guard let text = try? ExportRenderer.render(variables, as: format) else {
             precondition(format == .dotenv, "the sh renderer refused a value the parser accepted")
@@ -53,11 +55,13 @@ private func checkAgainstBash(_ input: [UInt8], _ assignments: [EnvAssignment]) 
         printer += "printf '%s\\0' \"${\(assignment.name)-<unset>}\"\n"
     }
     guard let output = ShellOracle.run("/bin/bash", ["-c", "eval \"$(cat)\"" + printer], stdin: script) else {
-        preconditionFailure("bash refused input the parser accepted: \(String(decoding: input, as: UTF8.self).debugDescription)")
+        preconditionFailure(
+            "bash refused input the parser accepted: \(String(decoding: input, as: UTF8.self).debugDescription)")
     }
     let values = output.split(separator: 0, omittingEmptySubsequences: false).dropLast().map(Array.init)
-    precondition(values == assignments.map(\.value),
-                 "bash disagrees with the parser on \(String(decoding: input, as: UTF8.self).debugDescription)")
+    precondition(
+        values == assignments.map(\.value),
+        "bash disagrees with the parser on \(String(decoding: input, as: UTF8.self).debugDescription)")
 }
 
 /// Variables bash computes, guards or reads itself: assigning them says nothing about quoting.

@@ -14,7 +14,8 @@ import VaultCrypto
 //   token must throw or succeed, never trap.
 
 private let vaultID = [UInt8](repeating: 0x5A, count: 16)
-private let sealer = try! RecordSealer(vaultID: vaultID, dataKey: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
+private let sealer = try! RecordSealer(
+    vaultID: vaultID, dataKey: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
 private let context = sealer.context(profile: "p", kind: .profile)
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -28,7 +29,8 @@ public func fuzzSealedRecord(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         return 0
     }
     let sealed = rest.withUnsafeBytes { try! SecretBox.seal($0, key: sealer.key(for: context)) }
-    let ownContext = rest.count >= 2 + context.count && Int(rest[0]) << 8 | Int(rest[1]) == context.count
+    let ownContext =
+        rest.count >= 2 + context.count && Int(rest[0]) << 8 | Int(rest[1]) == context.count
         && Array(rest[2..<(2 + context.count)]) == context
     do {
         let payload = try sealer.open(sealed, profile: "p", kind: .profile)

@@ -10,7 +10,7 @@ import Foundation
 public func fuzzShellQuoting(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Values are Swift strings: invalid UTF-8 becomes U+FFFD, as it would in the vault.
     let value = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
-    guard !value.utf8.contains(0) else { return 0 }  // no shell variable holds NUL; the renderer refuses it
+    guard !value.utf8.contains(0) else { return 0 } // no shell variable holds NUL; the renderer refuses it
     let posix = ShellQuoting.posix(value)
     precondition(unquotePOSIX(posix) == Array(value.utf8), "posix quoting does not read back")
     let fish = ShellQuoting.fish(value)
@@ -20,8 +20,10 @@ public func fuzzShellQuoting(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         let dash = ShellOracle.run("/bin/dash", ["-c", "eval \"V=$1\"; printf %s \"$V\"", "dash", posix])
         precondition(dash == Array(value.utf8), "dash reads the posix quoting of \(value.debugDescription) differently")
         if ShellOracle.counter % (ShellOracle.every * 4) == 0 {
-            let fished = ShellOracle.run("/usr/bin/fish", ["--no-config", "-c", "eval set -g V $argv[1]; printf %s \"$V\"", fish])
-            precondition(fished == Array(value.utf8), "fish reads the fish quoting of \(value.debugDescription) differently")
+            let fished = ShellOracle.run(
+                "/usr/bin/fish", ["--no-config", "-c", "eval set -g V $argv[1]; printf %s \"$V\"", fish])
+            precondition(
+                fished == Array(value.utf8), "fish reads the fish quoting of \(value.debugDescription) differently")
         }
     }
     return 0
@@ -40,7 +42,9 @@ private func unquotePOSIX(_ word: String) -> [UInt8] {
             out += bytes[(index + 1)..<close]
             index = close + 1
             // zsh's RC_QUOTES reads '' inside a quoted run as a quote: never emit one.
-            precondition(index >= bytes.count || bytes[index] != UInt8(ascii: "'"), "two quotes in a row in \(word.debugDescription)")
+            precondition(
+                index >= bytes.count || bytes[index] != UInt8(ascii: "'"),
+                "two quotes in a row in \(word.debugDescription)")
         } else if bytes[index] == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "'") {
             out.append(UInt8(ascii: "'"))
             index += 2

@@ -25,8 +25,9 @@ private func checkSuccessBody(_ body: [UInt8]) {
     guard let response = try? TokenResponse.decode(body, host: host, now: now, policy: ExpiryPolicy()) else { return }
     precondition(!response.accessToken.isEmpty, "accepted an empty access token")
     precondition(response.tokenType == "Bearer")
-    precondition(response.expiresAt <= now.addingTimeInterval(ExpiryPolicy().maximumLifetime.timeInterval),
-                 "accepted an expiry past the policy maximum")
+    precondition(
+        response.expiresAt <= now.addingTimeInterval(ExpiryPolicy().maximumLifetime.timeInterval),
+        "accepted an expiry past the policy maximum")
     // The description must never show a token.
     // (Short tokens may occur in the fixed text by chance, so only longer ones are checked.)
     let description = response.description
@@ -48,12 +49,14 @@ private func checkSuccessBody(_ body: [UInt8]) {
     if let value = response.scope { object["scope"] = .string(value) }
     let again: TokenResponse
     do {
-        again = try TokenResponse.decode(JSONValue.object(object).serialized(), host: host, now: now, policy: ExpiryPolicy())
+        again = try TokenResponse.decode(
+            JSONValue.object(object).serialized(), host: host, now: now, policy: ExpiryPolicy())
     } catch {
         preconditionFailure("a re-encoded accepted response was refused: \(error)")
     }
-    precondition(again.accessToken == response.accessToken && again.refreshToken == response.refreshToken
-                 && again.idToken == response.idToken && again.scope == response.scope, "round trip changed a value")
+    precondition(
+        again.accessToken == response.accessToken && again.refreshToken == response.refreshToken
+            && again.idToken == response.idToken && again.scope == response.scope, "round trip changed a value")
     precondition(abs(again.expiresAt.timeIntervalSince(response.expiresAt)) < 0.001, "round trip changed the expiry")
 }
 

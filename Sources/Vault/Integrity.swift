@@ -61,7 +61,10 @@ enum Integrity {
     static func check(_ connection: Connection, keys: VaultKeys) throws {
         let expected = try compute(connection, keys: keys)
         guard ConstantTime.equal(expected, try stored(connection)) else {
-            throw VaultError.tampered(what: "the vault MAC does not match its slots and records (a row was added, deleted, replaced or rolled back)")
+            throw VaultError.tampered(
+                what:
+                    "the vault MAC does not match its slots and records (a row was added, deleted, replaced or rolled back)"
+            )
         }
     }
 }

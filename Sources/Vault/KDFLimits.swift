@@ -11,7 +11,9 @@ public struct KDFLimits: Sendable, Hashable, Codable {
     }
 
     /// libsodium's INTERACTIVE limits (2 passes, 64 MiB): the floor.
-    public static var interactive: KDFLimits { .init(opsLimit: Argon2id.interactive.ops, memLimit: Argon2id.interactive.mem) }
+    public static var interactive: KDFLimits {
+        .init(opsLimit: Argon2id.interactive.ops, memLimit: Argon2id.interactive.mem)
+    }
     /// libsodium's MODERATE limits (3 passes, 256 MiB): the default.
     public static var moderate: KDFLimits { .init(opsLimit: Argon2id.moderate.ops, memLimit: Argon2id.moderate.mem) }
     /// libsodium's SENSITIVE limits (4 passes, 1 GiB).
@@ -26,10 +28,12 @@ public struct KDFLimits: Sendable, Hashable, Codable {
     public func checkPolicy() throws(VaultError) {
         let floor = KDFLimits.interactive
         guard opsLimit >= floor.opsLimit, memLimit >= floor.memLimit else {
-            throw .kdfOutsidePolicy("its Argon2id limits (ops \(opsLimit), memory \(memLimit) bytes) are below the INTERACTIVE floor")
+            throw .kdfOutsidePolicy(
+                "its Argon2id limits (ops \(opsLimit), memory \(memLimit) bytes) are below the INTERACTIVE floor")
         }
         guard opsLimit <= KDFLimits.maximumOps, memLimit <= KDFLimits.maximumMem else {
-            throw .kdfOutsidePolicy("its Argon2id limits (ops \(opsLimit), memory \(memLimit) bytes) exceed the cap of ops 10 and 4 GiB")
+            throw .kdfOutsidePolicy(
+                "its Argon2id limits (ops \(opsLimit), memory \(memLimit) bytes) exceed the cap of ops 10 and 4 GiB")
         }
     }
 }

@@ -4,12 +4,16 @@ public enum Names {
     public static func isValidProfile(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...64).contains(bytes.count), isAlphanumeric(bytes[0]) else { return false }
-        return bytes.dropFirst().allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        return bytes.dropFirst().allSatisfy {
+            isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
     }
 
     public static func validateProfile(_ name: String) throws(VaultError) {
         guard isValidProfile(name) else {
-            throw .invalidName("invalid profile name '\(printable(name))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw .invalidName(
+                "invalid profile name '\(printable(name))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
         }
     }
 
@@ -45,6 +49,8 @@ public enum Names {
 
     /// A name as it may appear in an error: control characters replaced, length bounded.
     public static func printable(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
     }
 }

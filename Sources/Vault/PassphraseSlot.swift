@@ -19,8 +19,10 @@ public struct PassphraseSlot: Sendable, Equatable {
     static let dataKeyLength = 32
 
     /// Wraps `dataKey` under a new passphrase.
-    static func make(label: String, passphrase: SecretBytes, limits: KDFLimits, vaultID: [UInt8],
-                     dataKey: SecretBytes, now: Int64) throws(VaultError) -> PassphraseSlot {
+    static func make(
+        label: String, passphrase: SecretBytes, limits: KDFLimits, vaultID: [UInt8],
+        dataKey: SecretBytes, now: Int64
+    ) throws(VaultError) -> PassphraseSlot {
         try limits.checkPolicy()
         let salt = RandomBytes.make(Argon2id.saltLength)
         let kek = try derive(passphrase: passphrase, salt: salt, limits: limits)
@@ -32,20 +34,23 @@ public struct PassphraseSlot: Sendable, Equatable {
         }
         let wrapped: [UInt8]
         do { wrapped = try SecretBox.seal(plaintext, key: kek) } catch { throw .system("could not wrap the data key") }
-        return PassphraseSlot(label: label, algorithm: Argon2id.algorithmIdentifier, limits: limits, salt: salt,
-                              wrappedKey: wrapped, createdAt: now)
+        return PassphraseSlot(
+            label: label, algorithm: Argon2id.algorithmIdentifier, limits: limits, salt: salt,
+            wrappedKey: wrapped, createdAt: now)
     }
 
     /// Checks what can be checked without the passphrase: algorithm, limits, sizes.
     func checkStructure() throws(VaultError) {
         guard algorithm == Argon2id.algorithmIdentifier else {
-            throw .newerFormat("slot '\(label)' uses key-derivation algorithm \(algorithm), which this version does not know")
+            throw .newerFormat(
+                "slot '\(label)' uses key-derivation algorithm \(algorithm), which this version does not know")
         }
         do { try limits.checkPolicy() } catch let VaultError.kdfOutsidePolicy(message) {
             throw .kdfOutsidePolicy("slot '\(label)': \(message)")
         }
         guard salt.count == Argon2id.saltLength,
-              wrappedKey.count == SecretBox.overhead + 16 + PassphraseSlot.dataKeyLength else {
+            wrappedKey.count == SecretBox.overhead + 16 + PassphraseSlot.dataKeyLength
+        else {
             throw .corrupt("slot '\(label)' has fields of the wrong size")
         }
     }
@@ -66,8 +71,9 @@ public struct PassphraseSlot: Sendable, Equatable {
     static func derive(passphrase: SecretBytes, salt: [UInt8], limits: KDFLimits) throws(VaultError) -> SecretBytes {
         let normalized = Passphrase.normalized(passphrase)
         do {
-            return try Argon2id.deriveKey(passphrase: normalized, salt: salt, opsLimit: limits.opsLimit,
-                                          memLimit: limits.memLimit, length: SecretBox.keyLength)
+            return try Argon2id.deriveKey(
+                passphrase: normalized, salt: salt, opsLimit: limits.opsLimit,
+                memLimit: limits.memLimit, length: SecretBox.keyLength)
         } catch {
             throw .system("Argon2id failed: not enough memory for \(limits.memLimit >> 20) MiB?")
         }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import VaultStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A lock per profile shared by every process using one vault, held across a network
 /// exchange so that concurrent processes needing a refresh make one request: the others

@@ -93,8 +93,10 @@ public struct CachedToken: Codable, Sendable, Equatable {
     /// Seconds since 1970 when it was obtained.
     public var obtainedAt: Int64
 
-    public init(accessToken: String, idToken: String? = nil, tokenType: String = "Bearer", scope: String? = nil,
-                expiresAt: Int64, obtainedAt: Int64) {
+    public init(
+        accessToken: String, idToken: String? = nil, tokenType: String = "Bearer", scope: String? = nil,
+        expiresAt: Int64, obtainedAt: Int64
+    ) {
         self.accessToken = accessToken
         self.idToken = idToken
         self.tokenType = tokenType
@@ -130,8 +132,11 @@ enum PayloadCoding {
     static func decode<T: Decodable>(_ type: T.Type, from payload: SecretBytes, what: String) throws(VaultError) -> T {
         do {
             return try payload.withUnsafeBytes { bytes in
-                try JSONDecoder().decode(type, from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!),
-                                                          count: bytes.count, deallocator: .none))
+                try JSONDecoder().decode(
+                    type,
+                    from: Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!),
+                        count: bytes.count, deallocator: .none))
             }
         } catch {
             throw .corrupt("\(what) authenticates but its contents do not decode")

@@ -49,7 +49,8 @@ struct RecordSealer {
             for (index, byte) in context.enumerated() { out[2 + index] = byte }
             payload.withUnsafeBytes { source in
                 if source.count > 0 {
-                    (out.baseAddress! + 2 + context.count).copyMemory(from: source.baseAddress!, byteCount: source.count)
+                    (out.baseAddress! + 2 + context.count).copyMemory(
+                        from: source.baseAddress!, byteCount: source.count)
                 }
             }
         }

@@ -65,7 +65,9 @@ public struct SessionStore: Sendable {
         }
         let tokenBytes = SecretBytes(count: 48) { out in
             out.copyBytes(from: sessionID)
-            sessionKey.withUnsafeBytes { key in (out.baseAddress! + 16).copyMemory(from: key.baseAddress!, byteCount: 32) }
+            sessionKey.withUnsafeBytes { key in
+                (out.baseAddress! + 16).copyMemory(from: key.baseAddress!, byteCount: 32)
+            }
         }
         return SessionStore.tokenPrefix + tokenBytes.withUnsafeBytes { ByteEncoding.base64URL($0) }
     }
@@ -74,8 +76,10 @@ public struct SessionStore: Sendable {
     /// refused (77) and its file removed.
     public func unlock(_ file: VaultFile, token: String, now: Int64 = Clock.now()) throws(VaultError) -> UnlockedVault {
         guard token.hasPrefix(SessionStore.tokenPrefix),
-              let decoded = try? ByteEncoding.secretFromBase64URL(String(token.dropFirst(SessionStore.tokenPrefix.count))),
-              decoded.count == 48 else {
+            let decoded = try? ByteEncoding.secretFromBase64URL(
+                String(token.dropFirst(SessionStore.tokenPrefix.count))),
+            decoded.count == 48
+        else {
             throw .sessionInvalid("malformed token")
         }
         let sessionID = decoded.withUnsafeBytes { Array($0[0..<16]) }
@@ -93,7 +97,8 @@ public struct SessionStore: Sendable {
         let parsed: (expires: Int64, sealed: [UInt8])? = bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
             guard let magic = reader.take(8), Array(magic) == SessionStore.magic, let expires = reader.u64(),
-                  expires <= UInt64(Int64.max) else { return nil }
+                expires <= UInt64(Int64.max)
+            else { return nil }
             return (Int64(expires), Array(raw[reader.offset...]))
         }
         guard let parsed else {
@@ -104,7 +109,8 @@ public struct SessionStore: Sendable {
             SecureFiles.remove(path)
             throw .sessionExpired
         }
-        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey), plaintext.count == 16 + 16 + 8 + 32 else {
+        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey), plaintext.count == 16 + 16 + 8 + 32
+        else {
             throw .sessionInvalid("the session file does not open with this token")
         }
         let matches = plaintext.withUnsafeBytes { inner -> Bool in
@@ -112,7 +118,9 @@ public struct SessionStore: Sendable {
             expected.append(file.vaultID)
             expected.append(sessionID)
             expected.u64(UInt64(parsed.expires))
-            return expected.bytes.withUnsafeBytes { ConstantTime.equal(UnsafeRawBufferPointer(rebasing: inner[0..<40]), $0) }
+            return expected.bytes.withUnsafeBytes {
+                ConstantTime.equal(UnsafeRawBufferPointer(rebasing: inner[0..<40]), $0)
+            }
         }
         guard matches else { throw .sessionInvalid("the session belongs to another vault") }
         return try file.unlock(dataKey: plaintext.slice(40..<72))

@@ -67,7 +67,9 @@ public final class UnlockedVault {
     }
 
     /// Stores a new profile; throws `profileExists` unless `replace`.
-    public func addProfile(_ name: String, _ record: ProfileRecord, replace: Bool = false, now: Int64 = Clock.now()) throws(VaultError) {
+    public func addProfile(_ name: String, _ record: ProfileRecord, replace: Bool = false, now: Int64 = Clock.now())
+        throws(VaultError)
+    {
         try Names.validateProfile(name)
         try write { transaction in
             if try transaction.exists(profile: name) {
@@ -112,10 +114,13 @@ public final class UnlockedVault {
     // MARK: Slots
 
     /// Adds a passphrase slot for a teammate.
-    public func addSlot(label: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, now: Int64 = Clock.now()) throws(VaultError) {
+    public func addSlot(label: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, now: Int64 = Clock.now())
+        throws(VaultError)
+    {
         try Names.validateSlotLabel(label)
-        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits,
-                                           vaultID: file.vaultID, dataKey: dataKey, now: now)
+        let slot = try PassphraseSlot.make(
+            label: label, passphrase: passphrase, limits: limits,
+            vaultID: file.vaultID, dataKey: dataKey, now: now)
         try write { _ in
             guard try !SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
                 throw VaultError.slotExists(label)
@@ -137,10 +142,13 @@ public final class UnlockedVault {
 
     /// Changes one slot's passphrase: only the wrapped data key changes; records stay
     /// byte-identical.
-    public func changePassphrase(label: String, to passphrase: SecretBytes, limits: KDFLimits = .moderate,
-                                 now: Int64 = Clock.now()) throws(VaultError) {
-        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits,
-                                           vaultID: file.vaultID, dataKey: dataKey, now: now)
+    public func changePassphrase(
+        label: String, to passphrase: SecretBytes, limits: KDFLimits = .moderate,
+        now: Int64 = Clock.now()
+    ) throws(VaultError) {
+        let slot = try PassphraseSlot.make(
+            label: label, passphrase: passphrase, limits: limits,
+            vaultID: file.vaultID, dataKey: dataKey, now: now)
         try write { _ in
             guard try SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
                 throw VaultError.slotNotFound(label)
@@ -160,9 +168,12 @@ public final class UnlockedVault {
         do {
             try connection.readTransaction {
                 for slot in try SlotTable.all(in: connection) {
-                    do { try slot.checkStructure() } catch let error as VaultError { failures.append(error.description) }
+                    do { try slot.checkStructure() } catch let error as VaultError {
+                        failures.append(error.description)
+                    }
                 }
-                let statement = try connection.prepare("SELECT profile, kind, sealed FROM record ORDER BY profile, kind")
+                let statement = try connection.prepare(
+                    "SELECT profile, kind, sealed FROM record ORDER BY profile, kind")
                 while try statement.step() {
                     let profile = try statement.requireText(0)
                     let kind = RecordKind(rawValue: try statement.requireText(1))
@@ -173,7 +184,8 @@ public final class UnlockedVault {
                     do {
                         let payload = try keys.sealer.open(try statement.requireBlob(2), profile: profile, kind: kind)
                         if kind == .profile {
-                            _ = try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(profile)'")
+                            _ = try PayloadCoding.decode(
+                                ProfileRecord.self, from: payload, what: "profile '\(profile)'")
                         } else if kind == .token {
                             _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
                         }
@@ -181,12 +193,15 @@ public final class UnlockedVault {
                         failures.append(error.description)
                     }
                 }
-                let orphans = try connection.prepare("""
+                let orphans = try connection.prepare(
+                    """
                     SELECT DISTINCT profile FROM record r WHERE NOT EXISTS
                     (SELECT 1 FROM record p WHERE p.profile = r.profile AND p.kind = 'profile') ORDER BY profile
                     """)
                 while try orphans.step() {
-                    failures.append("records of '\(Names.printable(try orphans.requireText(0)))' exist without their profile record")
+                    failures.append(
+                        "records of '\(Names.printable(try orphans.requireText(0)))' exist without their profile record"
+                    )
                 }
                 do { try Integrity.check(connection, keys: keys) } catch let error as VaultError {
                     failures.append(error.description)
@@ -234,11 +249,13 @@ public struct VaultTransaction {
             throw VaultError.invalidName("a record kind must be 1-255 bytes long")
         }
         let sealed = try vault.keys.sealer.seal(payload, profile: profile, kind: kind)
-        try connection.cached("""
+        try connection.cached(
+            """
             INSERT INTO record (profile, kind, sealed, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (profile, kind) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at
-            """)
-            .bind(.text(profile), .text(kind.rawValue), .blob(sealed), .integer(now)).run()
+            """
+        )
+        .bind(.text(profile), .text(kind.rawValue), .blob(sealed), .integer(now)).run()
     }
 
     /// Deletes one record kind, or every record of the profile when `kind` is nil.

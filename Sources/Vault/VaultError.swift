@@ -74,7 +74,9 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unexpectedColumnType(column, expected, actual):
             .corrupt("column \(column) holds \(actual) where \(expected) belongs")
         case let .unknownMigrations(ids):
-            .newerFormat("\(path) was written by a newer twvault (schema migrations \(ids.map(String.init).joined(separator: ", ")))")
+            .newerFormat(
+                "\(path) was written by a newer twvault (schema migrations \(ids.map(String.init).joined(separator: ", ")))"
+            )
         case .insecureFile: .insecureFile(error.description)
         case .missing: .vaultNotFound(path: path)
         case let .sqlite(code, message, _):

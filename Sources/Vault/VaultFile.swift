@@ -32,7 +32,8 @@ public final class VaultFile {
         try translating(path: path) {
             guard SecureFiles.exists(path) else { throw VaultError.vaultNotFound(path: path) }
             try SecureFiles.checkDatabaseFiles(path)
-            let connection = try Connection(path: path, mode: .readWrite, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            let connection = try Connection(
+                path: path, mode: .readWrite, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             guard try connection.applicationID() == applicationID else {
                 throw VaultError.corrupt("\(path) is an SQLite file but not a twvault vault")
             }
@@ -66,7 +67,8 @@ public final class VaultFile {
             SecureFiles.remove(temporary)
             try SecureFiles.createPrivateFile(temporary)
             do {
-                try build(temporary, dataKey: dataKey, passphrase: passphrase, limits: limits, label: slotLabel, now: now)
+                try build(
+                    temporary, dataKey: dataKey, passphrase: passphrase, limits: limits, label: slotLabel, now: now)
                 guard link(temporary, path) == 0 else {
                     let code = errno
                     throw code == EEXIST
@@ -85,18 +87,23 @@ public final class VaultFile {
         return try UnlockedVault(file: file, dataKey: dataKey, slotLabel: slotLabel)
     }
 
-    private static func build(_ path: String, dataKey: SecretBytes, passphrase: SecretBytes, limits: KDFLimits,
-                              label: String, now: Int64) throws {
+    private static func build(
+        _ path: String, dataKey: SecretBytes, passphrase: SecretBytes, limits: KDFLimits,
+        label: String, now: Int64
+    ) throws {
         let connection = try Connection(path: path, mode: .readWrite)
         try connection.enableWAL()
         try migrator.migrate(connection, now: now)
         let vaultID = RandomBytes.make(vaultIDLength)
-        let slot = try PassphraseSlot.make(label: label, passphrase: passphrase, limits: limits, vaultID: vaultID,
-                                           dataKey: dataKey, now: now)
+        let slot = try PassphraseSlot.make(
+            label: label, passphrase: passphrase, limits: limits, vaultID: vaultID,
+            dataKey: dataKey, now: now)
         let keys = try VaultKeys(vaultID: vaultID, dataKey: dataKey)
         try connection.writeTransaction {
-            try connection.prepare("INSERT INTO vault (singleton, vault_id, created_at, mac) VALUES (1, ?, ?, zeroblob(32))")
-                .bind(.blob(vaultID), .integer(now)).run()
+            try connection.prepare(
+                "INSERT INTO vault (singleton, vault_id, created_at, mac) VALUES (1, ?, ?, zeroblob(32))"
+            )
+            .bind(.blob(vaultID), .integer(now)).run()
             try SlotTable.insert(slot, into: connection)
             try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
         }
@@ -167,23 +174,28 @@ enum SlotTable {
             let ops = try statement.requireInt(2)
             let mem = try statement.requireInt(3)
             guard ops >= 0, mem >= 0 else { throw VaultError.corrupt("a slot has negative limits") }
-            slots.append(PassphraseSlot(
-                label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
-                limits: KDFLimits(opsLimit: UInt64(ops), memLimit: UInt64(mem)),
-                salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
-                createdAt: try statement.requireInt(6)))
+            slots.append(
+                PassphraseSlot(
+                    label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
+                    limits: KDFLimits(opsLimit: UInt64(ops), memLimit: UInt64(mem)),
+                    salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
+                    createdAt: try statement.requireInt(6)))
         }
         return slots
     }
 
     static func insert(_ slot: PassphraseSlot, into connection: Connection) throws {
-        try connection.prepare("""
+        try connection.prepare(
+            """
             INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-            .bind(.text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
-                  .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey), .integer(slot.createdAt))
-            .run()
+            """
+        )
+        .bind(
+            .text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
+            .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey), .integer(slot.createdAt)
+        )
+        .run()
     }
 }
 

@@ -10,7 +10,8 @@ public enum KeyDerivation {
         Sodium.ensureInitialized()
         let contextBytes = Array(context.utf8)
         guard contextBytes.count == Int(crypto_kdf_contextbytes()) else {
-            throw .invalidLength(what: "KDF context", expected: Int(crypto_kdf_contextbytes()), actual: contextBytes.count)
+            throw .invalidLength(
+                what: "KDF context", expected: Int(crypto_kdf_contextbytes()), actual: contextBytes.count)
         }
         guard key.count == Int(crypto_kdf_keybytes()) else {
             throw .invalidLength(what: "KDF key", expected: Int(crypto_kdf_keybytes()), actual: key.count)

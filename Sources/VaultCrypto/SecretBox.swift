@@ -20,9 +20,11 @@ public enum SecretBox {
     /// Seals `plaintext` under `key`.
     public static func seal(_ plaintext: SecretBytes, key: SecretBytes) throws(CryptoError) -> [UInt8] {
         let nonce = RandomBytes.make(nonceLength)
-        let result = plaintext.withUnsafeBytes { bytes in Result { () throws(CryptoError) in
-            try seal(bytes, nonce: nonce, key: key)
-        } }
+        let result = plaintext.withUnsafeBytes { bytes in
+            Result { () throws(CryptoError) in
+                try seal(bytes, nonce: nonce, key: key)
+            }
+        }
         return try result.get()
     }
 

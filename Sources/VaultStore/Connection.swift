@@ -1,8 +1,9 @@
 internal import CSQLite
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One open SQLite database. Owns the `sqlite3*` handle and closes it in `deinit`, also

@@ -58,7 +58,8 @@ public struct Migrator: Sendable {
                 // Re-read inside the lock: another process may have migrated meanwhile.
                 let applied = Set(try checkCompatible(connection))
                 guard !applied.contains(migration.id) else { return }
-                try connection.execute("""
+                try connection.execute(
+                    """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
                         id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT
                     """)

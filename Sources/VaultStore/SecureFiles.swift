@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// File-system steps that keep the vault private: private directories, files created 0600
@@ -67,20 +67,23 @@ public enum SecureFiles {
             throw .system(call: "lstat", path: path, errno: errno)
         }
         if info.st_mode & S_IFMT == S_IFLNK {
-            throw .insecureFile(path: path, problem: "is a symbolic link",
-                                fix: "point --vault at the real file instead")
+            throw .insecureFile(
+                path: path, problem: "is a symbolic link",
+                fix: "point --vault at the real file instead")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .insecureFile(path: path, problem: "is not a regular file", fix: "choose another vault path")
         }
         guard info.st_uid == geteuid() else {
-            throw .insecureFile(path: path, problem: "is owned by another user (uid \(info.st_uid))",
-                                fix: "copy it to a file you own, or run as its owner")
+            throw .insecureFile(
+                path: path, problem: "is owned by another user (uid \(info.st_uid))",
+                fix: "copy it to a file you own, or run as its owner")
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw .insecureFile(path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
-                                fix: "run: chmod 600 '\(path)'")
+            throw .insecureFile(
+                path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
+                fix: "run: chmod 600 '\(path)'")
         }
     }
 
@@ -106,8 +109,9 @@ public enum SecureFiles {
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw .insecureFile(path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
-                                fix: "run: chmod 700 '\(path)'")
+            throw .insecureFile(
+                path: path, problem: "is accessible to other users (mode \(String(mode, radix: 8)))",
+                fix: "run: chmod 700 '\(path)'")
         }
     }
 
@@ -142,7 +146,9 @@ public enum SecureFiles {
         guard fd >= 0 else { throw .system(call: "open", path: temporary, errno: errno) }
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in write(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+            let written = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 let code = errno

@@ -47,7 +47,9 @@ public final class Statement {
             case let .blob(bytes):
                 status = bytes.withUnsafeBytes { buffer in
                     // A zero-length blob still binds as a blob, not NULL.
-                    sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), transient)
+                    sqlite3_bind_blob(
+                        handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count),
+                        transient)
                 }
             case .null: status = sqlite3_bind_null(handle, index)
             }

@@ -32,7 +32,9 @@ while let argument = arguments.popFirst() {
     default: fail("unknown argument \(argument)")
     }
 }
-guard let path, count >= 0 else { fail("usage: twvault-benchdata --vault PATH --profiles N [--kdf interactive|moderate]") }
+guard let path, count >= 0 else {
+    fail("usage: twvault-benchdata --vault PATH --profiles N [--kdf interactive|moderate]")
+}
 guard let passphrase = ProcessInfo.processInfo.environment["TWVAULT_NEW_PASSPHRASE"], !passphrase.isEmpty else {
     fail("set TWVAULT_NEW_PASSPHRASE")
 }

@@ -1,2 +1,3 @@
 import TwVault
+
 await TwVaultMain.main()

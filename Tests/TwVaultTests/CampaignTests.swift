@@ -9,7 +9,9 @@ struct CampaignTests {
         var directory = URL(fileURLWithPath: #filePath)
         while directory.path != "/" {
             directory.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) { return directory }
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+                return directory
+            }
         }
         fatalError("package root not found")
     }()
@@ -19,13 +21,18 @@ struct CampaignTests {
         let binary = Harness.binary
         var environment = ProcessInfo.processInfo.environment
         environment["TWVAULT_BINARY"] = binary
-        environment["TWILIO_STANDIN_BINARY"] = URL(fileURLWithPath: binary).deletingLastPathComponent()
+        environment["TWILIO_STANDIN_BINARY"] =
+            URL(fileURLWithPath: binary).deletingLastPathComponent()
             .appendingPathComponent("twilio-standin").path
-        for name in ["TWVAULT_SESSION", "TWVAULT_PASSPHRASE", "TWVAULT_PASSPHRASE_FILE", "TWVAULT_PASSPHRASE_FD", "TWVAULT_PROFILE"] {
+        for name in [
+            "TWVAULT_SESSION", "TWVAULT_PASSPHRASE", "TWVAULT_PASSPHRASE_FILE", "TWVAULT_PASSPHRASE_FD",
+            "TWVAULT_PROFILE",
+        ] {
             environment.removeValue(forKey: name)
         }
-        return try await Harness.executeAsync(root.appendingPathComponent("scripts/\(script)").path, arguments,
-                                              environment: environment)
+        return try await Harness.executeAsync(
+            root.appendingPathComponent("scripts/\(script)").path, arguments,
+            environment: environment)
     }
 
     @Test("15 kill -9 iterations: the vault verifies, no profile is lost, every credential works")

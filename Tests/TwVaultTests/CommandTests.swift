@@ -13,7 +13,8 @@ import Testing
         let h = try Harness()
         var result = try h.run(["init", "--kdf", "interactive"], passphrase: true)
         #expect(result.status == 0, "\(result.stderr)")
-        let dirMode = try FileManager.default.attributesOfItem(atPath: h.root.path + "/vault")[.posixPermissions] as? Int
+        let dirMode =
+            try FileManager.default.attributesOfItem(atPath: h.root.path + "/vault")[.posixPermissions] as? Int
         let fileMode = try FileManager.default.attributesOfItem(atPath: h.vaultPath)[.posixPermissions] as? Int
         #expect(dirMode == 0o700)
         #expect(fileMode == 0o600)
@@ -62,7 +63,10 @@ import Testing
         #expect((rows?.first?["credential_age_seconds"] as? [String: Int])?.keys.sorted() == ["api_key", "auth_token"])
 
         result = try h.run(["list", "--json"])
-        #expect((try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: String]]) == [["name": "acme-prod"]])
+        #expect(
+            (try JSONSerialization.jsonObject(with: result.stdoutData) as? [[String: String]]) == [
+                ["name": "acme-prod"]
+            ])
     }
 
     @Test func defaultProfileFromEnvironment() throws {
@@ -78,12 +82,14 @@ import Testing
 
     @Test func refreshTokenIsNeverExported() throws {
         let h = try Harness()
-        try h.makeVault(profile: "org", lines: """
-            TWILIO_CLIENT_ID=\(Harness.clientID)
-            TWILIO_CLIENT_SECRET=client-secret-value
-            TWILIO_REFRESH_TOKEN=refresh-token-never-exported
+        try h.makeVault(
+            profile: "org",
+            lines: """
+                TWILIO_CLIENT_ID=\(Harness.clientID)
+                TWILIO_CLIENT_SECRET=client-secret-value
+                TWILIO_REFRESH_TOKEN=refresh-token-never-exported
 
-            """)
+                """)
         for format in ["sh", "fish", "powershell", "dotenv", "json"] {
             let result = try h.run(["export", "org", "--no-token", "--format", format], passphrase: true)
             #expect(result.status == 0, "\(format): \(result.stderr)")
@@ -110,37 +116,56 @@ import Testing
         (["add", "bad name", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\n", Int32(64)),
         (["add", "-leading", "--stdin"], "", Int32(64)),
         (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=AC123\nTWILIO_AUTH_TOKEN=x\n", Int32(64)),
-        (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_API_KEY=SKnothex\nTWILIO_API_SECRET=x\n", Int32(64)),
+        (
+            ["add", "p", "--stdin"],
+            "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_API_KEY=SKnothex\nTWILIO_API_SECRET=x\n", Int32(64)
+        ),
         (["add", "p", "--stdin"], "TWILIO_CLIENT_ID=OQshort\n", Int32(64)),
         (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\n", Int32(64)),
-        (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\nTWILIO_BOGUS=1\n", Int32(65)),
-        (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN='unterminated\n", Int32(65)),
+        (
+            ["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\nTWILIO_BOGUS=1\n",
+            Int32(65)
+        ),
+        (
+            ["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN='unterminated\n",
+            Int32(65)
+        ),
         (["add", "p", "--stdin", "--from-env"], "", Int32(64)),
-        (["add", "p", "--stdin", "--account-sid", Harness.otherAccountSID],
-         "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\n", Int32(64)),
+        (
+            ["add", "p", "--stdin", "--account-sid", Harness.otherAccountSID],
+            "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\n", Int32(64)
+        ),
         (["add", "p"], "", Int32(64)),
         (["add", "p", "--account-sid", Harness.accountSID], "", Int32(77)),
-        (["add", "p", "--stdin", "--token-url", "http://example.com/token"],
-         "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=x\n", Int32(64)),
+        (
+            ["add", "p", "--stdin", "--token-url", "http://example.com/token"],
+            "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=x\n", Int32(64)
+        ),
     ])
     func addRejectsBadInput(arguments: [String], stdin: String, expected: Int32) throws {
         let h = try Harness()
         let result = try h.run(arguments, stdin: stdin, passphrase: true)
         #expect(result.status == expected, "\(arguments): \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count >= 1)
-        #expect(!FileManager.default.fileExists(atPath: h.vaultPath) || expected == 0, "bad input must not create a vault")
+        #expect(
+            !FileManager.default.fileExists(atPath: h.vaultPath) || expected == 0, "bad input must not create a vault")
     }
 
     @Test func fromEnvironmentReadsTwilioVariables() throws {
         let h = try Harness()
-        let env = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                   "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin"]
+        let env = [
+            "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
+            "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin",
+        ]
         var result = try h.run(["add", "envp", "--from-env", "--kdf", "interactive"], env: env, passphrase: true)
         #expect(result.status == 0, "\(result.stderr)")
         result = try h.run(["export", "envp", "--format", "json"], passphrase: true)
         let object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String]
-        #expect(object == ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                           "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin", "TWVAULT_PROFILE": "envp"])
+        #expect(
+            object == [
+                "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
+                "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin", "TWVAULT_PROFILE": "envp",
+            ])
     }
 
     @Test func exportedDotenvPipesBackIntoAdd() throws {
@@ -154,8 +179,11 @@ import Testing
             let copy = try h.run(["export", "copy-\(format)", "--format", "json"], passphrase: true)
             var object = try JSONSerialization.jsonObject(with: copy.stdoutData) as? [String: String]
             #expect(object?.removeValue(forKey: "TWVAULT_PROFILE") == "copy-\(format)")
-            #expect(object == ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                               "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret])
+            #expect(
+                object == [
+                    "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
+                    "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret,
+                ])
         }
     }
 
@@ -167,8 +195,10 @@ import Testing
         result = try h.run(["list"])
         #expect(result.status == 66)
         try h.makeVault(profile: "p")
-        for arguments in [["export", "nope"], ["show", "nope"], ["remove", "nope", "--yes"], ["rename", "nope", "other"],
-                          ["exec", "nope", "--", "true"]] {
+        for arguments in [
+            ["export", "nope"], ["show", "nope"], ["remove", "nope", "--yes"], ["rename", "nope", "other"],
+            ["exec", "nope", "--", "true"],
+        ] {
             result = try h.run(arguments, passphrase: true)
             #expect(result.status == 66, "\(arguments): \(result.stderr)")
         }

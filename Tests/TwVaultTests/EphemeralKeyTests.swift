@@ -21,7 +21,8 @@ extension RotationSuites {
                 process.executableURL = URL(fileURLWithPath: Harness.binary)
                 process.arguments = [
                     "exec", "p", "--ephemeral-key", "--", "sh", "-c",
-                    "echo \"$TWILIO_API_KEY ${TWILIO_AUTH_TOKEN:-no-auth-token}\"; read code < \"$0\"; exit \"$code\"", fifo,
+                    "echo \"$TWILIO_API_KEY ${TWILIO_AUTH_TOKEN:-no-auth-token}\"; read code < \"$0\"; exit \"$code\"",
+                    fifo,
                 ]
                 var environment = f.h.baseEnvironment()
                 for (key, value) in env { environment[key] = value }
@@ -55,8 +56,10 @@ extension RotationSuites {
                 let rest = output.fileHandleForReading.readDataToEndOfFile()
                 let stderr = errors.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
-                return (process.terminationStatus, firstLine + String(decoding: rest, as: UTF8.self),
-                        String(decoding: stderr, as: UTF8.self))
+                return (
+                    process.terminationStatus, firstLine + String(decoding: rest, as: UTF8.self),
+                    String(decoding: stderr, as: UTF8.self)
+                )
             }
         }
 
@@ -109,7 +112,8 @@ extension RotationSuites {
             defer { Task { await f.shutdown() } }
             f.standIn.failStep(.deleteKey, status: 500)
             let exec = try RunningExec(f)
-            let sid = try #require((try await onOwnThread { exec.waitForChild() }).split(separator: " ").first.map(String.init))
+            let sid = try #require(
+                (try await onOwnThread { exec.waitForChild() }).split(separator: " ").first.map(String.init))
             try await onOwnThread { exec.release(exitCode: 0) }
             let result = try await onOwnThread { exec.finish() }
             // The child's status passes through; the failed delete is a warning.
@@ -132,8 +136,9 @@ extension RotationSuites {
         @Test func crashAfterCreatingIsCleanedUpByTheNextExec() async throws {
             let f = try await RotationFixture.start(.apiKey)
             defer { Task { await f.shutdown() } }
-            let crashed = try await f.run(["exec", "p", "--ephemeral-key", "--", "true"],
-                                      env: ["TWVAULT_TEST_CRASH_AFTER": "ephemeral-create"])
+            let crashed = try await f.run(
+                ["exec", "p", "--ephemeral-key", "--", "true"],
+                env: ["TWVAULT_TEST_CRASH_AFTER": "ephemeral-create"])
             #expect(crashed.status == 137)
             #expect(f.account.apiKeys.count == 2)
             #expect(try await f.run(["verify"]).status == 0)
@@ -146,7 +151,8 @@ extension RotationSuites {
             let f = try await RotationFixture.start(.apiKey)
             defer { Task { await f.shutdown() } }
             let exec = try RunningExec(f)
-            let sid = try #require((try await onOwnThread { exec.waitForChild() }).split(separator: " ").first.map(String.init))
+            let sid = try #require(
+                (try await onOwnThread { exec.waitForChild() }).split(separator: " ").first.map(String.init))
             // Another command while the child runs leaves its key alone.
             #expect(try await f.run(["export", "p", "--no-token"]).status == 0)
             #expect(f.account.apiKeys.contains { $0.sid == sid })
@@ -170,8 +176,10 @@ extension RotationSuites {
             #expect(try await f.run(["exec", "p", "--ephemeral-key", "--", "no-such-command-xyz"]).status == 127)
             #expect(f.standIn.requests().isEmpty)
             // Standard API keys cannot make keys: a profile without its auth token is refused (64).
-            let keyOnly = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_API_KEY": Harness.apiKeySID,
-                           "TWILIO_API_SECRET": Harness.apiSecret]
+            let keyOnly = [
+                "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_API_KEY": Harness.apiKeySID,
+                "TWILIO_API_SECRET": Harness.apiSecret,
+            ]
             #expect(try await f.run(["add", "q", "--from-env"], env: keyOnly).status == 0)
             let refused = try await f.run(["exec", "q", "--ephemeral-key", "--", "true"])
             #expect(refused.status == 64)

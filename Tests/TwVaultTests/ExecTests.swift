@@ -14,9 +14,11 @@ import Testing
         let h = try Harness()
         try h.makeVault()
         try h.unlock()
-        let stale = ["TWILIO_EDGE": "stale-edge", "TWILIO_AUTH_TOKEN": "other-account-token",
-                     "TWILIO_CLIENT_SECRET": "stale-client-secret", "TWVAULT_PASSPHRASE_FILE": h.passphraseFile,
-                     "TWVAULT_NEW_PASSPHRASE": "x", "KEEP_ME": "kept"]
+        let stale = [
+            "TWILIO_EDGE": "stale-edge", "TWILIO_AUTH_TOKEN": "other-account-token",
+            "TWILIO_CLIENT_SECRET": "stale-client-secret", "TWVAULT_PASSPHRASE_FILE": h.passphraseFile,
+            "TWVAULT_NEW_PASSPHRASE": "x", "KEEP_ME": "kept",
+        ]
         // The session alone unlocks; every other unlock secret must not reach the child.
         let result = try h.run(["exec", "p", "--", "env", "-0"], env: stale)
         #expect(result.status == 0, "\(result.stderr)")
@@ -44,7 +46,8 @@ import Testing
         #expect(result.status == 127)
         #expect(result.stderr.contains("not found"))
         // Without a command: $SHELL, here one that prints a marker.
-        result = try h.run(["exec", "p"], stdin: "echo shell-ran-$TWVAULT_PROFILE\n", env: ["SHELL": "/bin/sh"], passphrase: true)
+        result = try h.run(
+            ["exec", "p"], stdin: "echo shell-ran-$TWVAULT_PROFILE\n", env: ["SHELL": "/bin/sh"], passphrase: true)
         #expect(result.status == 0)
         #expect(result.stdout == "shell-ran-p\n")
         // Options after the profile and an implicit command without --.

@@ -10,13 +10,15 @@ import TwilioStandIn
     /// secret followed by a combining mark. Redaction matched whole characters, the mark made
     /// the secret's last character another one, and the secret's bytes reached stderr.
     @Test func echoedSecretFollowedByACombiningMarkIsRedacted() async throws {
-        let standIn = try await TwilioStandIn.start(StandInConfiguration(clients: [StandInClient(id: Harness.clientID, secret: Self.secret)]))
+        let standIn = try await TwilioStandIn.start(
+            StandInConfiguration(clients: [StandInClient(id: Harness.clientID, secret: Self.secret)]))
         defer { Task { await standIn.shutdown() } }
         let h = try Harness()
         h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
         // Off the cooperative pool: on 2 cores a blocking run here starves the in-process stand-in.
-        let added = try await h.runAsync(["add", "cc", "--stdin", "--kdf", "interactive"],
-                                         stdin: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n", passphrase: true)
+        let added = try await h.runAsync(
+            ["add", "cc", "--stdin", "--kdf", "interactive"],
+            stdin: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n", passphrase: true)
         #expect(added.status == 0, "\(added.stderr)")
         for echo in ["\(Self.secret)\u{301}", "\(Self.secret)\u{200D}x", "x\(Self.secret)\u{20DD}"] {
             let body = #"{"code":20003,"message":"bad client_secret=\#(echo)","status":401}"#

@@ -17,7 +17,8 @@ import Testing
             c.close()
             print(changed)
             """
-        let result = try Harness.execute("/usr/bin/python3", ["-c", script, h.vaultPath, statement], environment: ["PATH": "/usr/bin:/bin"])
+        let result = try Harness.execute(
+            "/usr/bin/python3", ["-c", script, h.vaultPath, statement], environment: ["PATH": "/usr/bin:/bin"])
         #expect(result.status == 0, "sql: \(result.stderr)")
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
@@ -37,7 +38,8 @@ import Testing
             c.execute("UPDATE record SET sealed = ? WHERE profile = 'b' AND kind = 'profile'", (bytes(flipped),))
             print(c.total_changes)
             """
-        let flip = try Harness.execute("/usr/bin/python3", ["-c", script, h.vaultPath], environment: ["PATH": "/usr/bin:/bin"])
+        let flip = try Harness.execute(
+            "/usr/bin/python3", ["-c", script, h.vaultPath], environment: ["PATH": "/usr/bin:/bin"])
         #expect(flip.stdout == "1\n", "\(flip.stderr)")
         result = try h.run(["verify"], passphrase: true)
         #expect(result.status == 65)
@@ -83,7 +85,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: h.root.path + "/vault", withIntermediateDirectories: true)
         var random = [UInt8](repeating: 0, count: 8192)
         for index in random.indices { random[index] = UInt8.random(in: 0...255) }
-        _ = FileManager.default.createFile(atPath: h.vaultPath, contents: Data(random), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: h.vaultPath, contents: Data(random), attributes: [.posixPermissions: 0o600])
         var result = try h.run(["list"])
         #expect(result.status == 65, "\(result.stderr)")
         try FileManager.default.removeItem(atPath: h.vaultPath)

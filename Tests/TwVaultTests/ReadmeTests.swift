@@ -9,7 +9,9 @@ import Testing
         while directory.path != "/" {
             directory.deleteLastPathComponent()
             let candidate = directory.appendingPathComponent("README.md").path
-            if FileManager.default.fileExists(atPath: candidate), FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            if FileManager.default.fileExists(atPath: candidate),
+                FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
+            {
                 readme = try String(contentsOfFile: candidate, encoding: .utf8)
                 break
             }
@@ -19,7 +21,8 @@ import Testing
         var index = 0
         while index < lines.count {
             if lines[index].trimmingCharacters(in: .whitespaces) == "<!-- tested -->", index + 1 < lines.count,
-               lines[index + 1].hasPrefix("```") {
+                lines[index + 1].hasPrefix("```")
+            {
                 var body: [String] = []
                 index += 2
                 while index < lines.count, !lines[index].hasPrefix("```") {

@@ -111,7 +111,8 @@ extension RotationSuites {
         @Test func plainRotateFinishesAnInterruptedRotationFirst() async throws {
             let f = try await RotationFixture.start(.apiKey)
             defer { Task { await f.shutdown() } }
-            #expect(try await f.run(["rotate", "p"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-create"]).status == 137)
+            #expect(
+                try await f.run(["rotate", "p"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-create"]).status == 137)
             #expect(f.account.apiKeys.count == 2)
             let result = try await f.run(["rotate", "p"])
             #expect(result.status == 0, "\(result.stderr)")

@@ -15,14 +15,27 @@ extension RotationSuites {
         }
 
         static let apiKeyCases = [
-            Case(step: .createKey, status: 500, exitCode: 75,
-                 says: ["could not create a new API key", "Twilio holds no key from it", "\(Harness.apiKeySID) stays current"]),
-            Case(step: .createKey, status: 401, exitCode: 69,
-                 says: ["could not create a new API key", "nothing changed at Twilio", "\(Harness.apiKeySID) stays current"]),
-            Case(step: .probeMessages, status: 401, exitCode: 69,
-                 says: ["was created but could not be verified", "it was deleted and \(Harness.apiKeySID) stays current"]),
-            Case(step: .probeMessages, status: 503, exitCode: 75,
-                 says: ["was created but could not be verified", "it was deleted and \(Harness.apiKeySID) stays current"]),
+            Case(
+                step: .createKey, status: 500, exitCode: 75,
+                says: [
+                    "could not create a new API key", "Twilio holds no key from it",
+                    "\(Harness.apiKeySID) stays current",
+                ]),
+            Case(
+                step: .createKey, status: 401, exitCode: 69,
+                says: [
+                    "could not create a new API key", "nothing changed at Twilio", "\(Harness.apiKeySID) stays current",
+                ]),
+            Case(
+                step: .probeMessages, status: 401, exitCode: 69,
+                says: [
+                    "was created but could not be verified", "it was deleted and \(Harness.apiKeySID) stays current",
+                ]),
+            Case(
+                step: .probeMessages, status: 503, exitCode: 75,
+                says: [
+                    "was created but could not be verified", "it was deleted and \(Harness.apiKeySID) stays current",
+                ]),
         ]
 
         @Test(arguments: apiKeyCases)
@@ -68,12 +81,18 @@ extension RotationSuites {
         @Test func oldKeyThatCannotBeDeletedIsLeftForResume() async throws {
             let f = try await RotationFixture.start(.apiKey)
             defer { Task { await f.shutdown() } }
-            f.standIn.inject(Fault(.status(503), target: .path("/2010-04-01/Accounts/\(Harness.accountSID)/Keys/\(Harness.apiKeySID).json")))
+            f.standIn.inject(
+                Fault(
+                    .status(503),
+                    target: .path("/2010-04-01/Accounts/\(Harness.accountSID)/Keys/\(Harness.apiKeySID).json")))
             let result = try await f.run(["rotate", "p", "--api-key"])
             #expect(result.status == 75, "\(result.stderr)")
             let newSID = try #require(try await f.exported()["TWILIO_API_KEY"])
             #expect(newSID != Harness.apiKeySID)
-            #expect(result.stderr.contains("the new API key \(newSID) of 'p' is current, but the old key \(Harness.apiKeySID) could not be deleted"))
+            #expect(
+                result.stderr.contains(
+                    "the new API key \(newSID) of 'p' is current, but the old key \(Harness.apiKeySID) could not be deleted"
+                ))
             #expect(result.stderr.contains("run `twvault rotate p --resume`"))
             // The new key is current and works.
             #expect(try await f.vaultKeyIsAccepted())
@@ -99,18 +118,30 @@ extension RotationSuites {
         }
 
         static let authTokenCases = [
-            Case(step: .createSecondary, status: 500, exitCode: 75,
-                 says: ["could not create a new auth token", "Twilio holds no secondary token", "the old token stays current"]),
-            Case(step: .createSecondary, status: 401, exitCode: 69,
-                 says: ["could not create a new auth token", "nothing changed at Twilio"]),
-            Case(step: .fetchAccount, status: 401, exitCode: 69,
-                 says: ["could not be verified", "it was deleted and the old token stays current"]),
-            Case(step: .fetchAccount, status: 500, exitCode: 75,
-                 says: ["could not be verified", "it was deleted and the old token stays current"]),
-            Case(step: .promote, status: 500, exitCode: 75,
-                 says: ["Twilio did not promote the new auth token", "the new token was deleted and the old one stays current"]),
-            Case(step: .promote, status: 403, exitCode: 69,
-                 says: ["Twilio did not promote the new auth token", "the old one stays current"]),
+            Case(
+                step: .createSecondary, status: 500, exitCode: 75,
+                says: [
+                    "could not create a new auth token", "Twilio holds no secondary token",
+                    "the old token stays current",
+                ]),
+            Case(
+                step: .createSecondary, status: 401, exitCode: 69,
+                says: ["could not create a new auth token", "nothing changed at Twilio"]),
+            Case(
+                step: .fetchAccount, status: 401, exitCode: 69,
+                says: ["could not be verified", "it was deleted and the old token stays current"]),
+            Case(
+                step: .fetchAccount, status: 500, exitCode: 75,
+                says: ["could not be verified", "it was deleted and the old token stays current"]),
+            Case(
+                step: .promote, status: 500, exitCode: 75,
+                says: [
+                    "Twilio did not promote the new auth token",
+                    "the new token was deleted and the old one stays current",
+                ]),
+            Case(
+                step: .promote, status: 403, exitCode: 69,
+                says: ["Twilio did not promote the new auth token", "the old one stays current"]),
         ]
 
         @Test(arguments: authTokenCases)

@@ -59,7 +59,8 @@ struct RotationFixture {
             variables = ["TWILIO_CLIENT_ID": Harness.clientID, "TWILIO_CLIENT_SECRET": clientSecret]
         }
         let fixture = RotationFixture(h: h, standIn: standIn)
-        let result = try await fixture.run(["add", "p", "--from-env", "--kdf", "interactive"], env: variables, passphrase: true)
+        let result = try await fixture.run(
+            ["add", "p", "--from-env", "--kdf", "interactive"], env: variables, passphrase: true)
         #expect(result.status == 0, "add failed: \(result.stderr)")
         try await onOwnThread { try h.unlock() }
         standIn.clearLog()
@@ -96,7 +97,9 @@ struct RotationFixture {
     /// Whether the vault's current API key is one the stand-in accepts (SID and secret).
     func vaultKeyIsAccepted() async throws -> Bool {
         let variables = try await exported()
-        return account.apiKeys.contains { $0.sid == variables["TWILIO_API_KEY"] && $0.secret == variables["TWILIO_API_SECRET"] }
+        return account.apiKeys.contains {
+            $0.sid == variables["TWILIO_API_KEY"] && $0.secret == variables["TWILIO_API_SECRET"]
+        }
     }
 
     /// Whether the vault's current auth token is one the stand-in accepts (primary or secondary).
@@ -114,7 +117,9 @@ struct RotationFixture {
 
     /// Every secret the stand-in knows of for the account and client, plus the originals.
     var knownSecrets: [String] {
-        var secrets = [Harness.authToken, Harness.apiSecret, Self.clientSecret, Self.newClientSecret, account.authToken]
+        var secrets = [
+            Harness.authToken, Harness.apiSecret, Self.clientSecret, Self.newClientSecret, account.authToken,
+        ]
         if let secondary = account.secondaryAuthToken { secrets.append(secondary) }
         secrets += account.apiKeys.map(\.secret) + standIn.issuedSecrets()
         return secrets
@@ -124,7 +129,8 @@ struct RotationFixture {
     func expectNoSecrets(_ texts: [String], extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         for secret in knownSecrets + extra {
             for (index, text) in texts.enumerated() where text.contains(secret) {
-                Issue.record("a secret (\(secret.prefix(4))…) appears in output \(index)", sourceLocation: sourceLocation)
+                Issue.record(
+                    "a secret (\(secret.prefix(4))…) appears in output \(index)", sourceLocation: sourceLocation)
             }
         }
     }

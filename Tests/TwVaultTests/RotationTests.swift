@@ -30,9 +30,11 @@ extension RotationSuites {
             // The calls of DESIGN §6, in order; management with the auth token, the probe with the new key.
             let calls = f.standIn.requests().map { "\($0.method) \($0.path)" }
             let base = "/2010-04-01/Accounts/\(Harness.accountSID)"
-            #expect(calls == [
-                "POST \(base)/Keys.json", "GET \(base)/Messages.json", "DELETE \(base)/Keys/\(Harness.apiKeySID).json",
-            ])
+            #expect(
+                calls == [
+                    "POST \(base)/Keys.json", "GET \(base)/Messages.json",
+                    "DELETE \(base)/Keys/\(Harness.apiKeySID).json",
+                ])
             let probe = try #require(f.standIn.requests(to: "\(base)/Messages.json").first)
             #expect(probe.query.contains("PageSize=1"))
             #expect(probe.header("Authorization") == basic(newSID, variables["TWILIO_API_SECRET"] ?? ""))
@@ -59,10 +61,11 @@ extension RotationSuites {
             #expect(f.account.authToken == token)
             #expect(f.account.secondaryAuthToken == nil)
             let calls = f.standIn.requests().map { "\($0.method) \($0.path)" }
-            #expect(calls == [
-                "POST /v1/AuthTokens/Secondary", "GET /2010-04-01/Accounts/\(Harness.accountSID).json",
-                "POST /v1/AuthTokens/Promote",
-            ])
+            #expect(
+                calls == [
+                    "POST /v1/AuthTokens/Secondary", "GET /2010-04-01/Accounts/\(Harness.accountSID).json",
+                    "POST /v1/AuthTokens/Promote",
+                ])
             let fetch = try #require(f.standIn.requests(to: "/2010-04-01/Accounts/\(Harness.accountSID).json").first)
             #expect(fetch.header("Authorization") == basic(Harness.accountSID, token))
             #expect(((try await f.show()["credential_age_seconds"] as? [String: Int])?["auth_token"] ?? 999) < 120)
@@ -108,8 +111,9 @@ extension RotationSuites {
             defer { Task { await f.shutdown() } }
             // The console issued a new secret and revoked the old one.
             f.standIn.register(StandInClient(id: Harness.clientID, secret: RotationFixture.newClientSecret))
-            var result = try await f.run(["rotate", "p", "--client-secret", "--from-env"],
-                                     env: ["TWILIO_CLIENT_SECRET": RotationFixture.newClientSecret])
+            var result = try await f.run(
+                ["rotate", "p", "--client-secret", "--from-env"],
+                env: ["TWILIO_CLIENT_SECRET": RotationFixture.newClientSecret])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("rotated the client secret of 'p'"))
             let check = try #require(f.standIn.requests(to: "/v2/token").first)
@@ -120,7 +124,8 @@ extension RotationSuites {
             var outputs = [result.stdout, result.stderr]
 
             // A secret the endpoint refuses is not stored: 69, and the current one stays.
-            result = try await f.run(["rotate", "p", "--client-secret", "--from-env"], env: ["TWILIO_CLIENT_SECRET": "wrong-secret-1234"])
+            result = try await f.run(
+                ["rotate", "p", "--client-secret", "--from-env"], env: ["TWILIO_CLIENT_SECRET": "wrong-secret-1234"])
             #expect(result.status == 69)
             #expect(result.stderr.contains("did not accept the new client secret"))
             #expect(result.stderr.contains("the current secret stays"))
@@ -130,8 +135,9 @@ extension RotationSuites {
             // From stdin, as NAME=value (here single-quoted); other names are refused.
             let third = "client-secret-third-'quoted'-77"
             f.standIn.register(StandInClient(id: Harness.clientID, secret: third))
-            result = try await f.run(["rotate", "p", "--client-secret", "--stdin"],
-                                     stdin: "TWILIO_CLIENT_SECRET='client-secret-third-'\\''quoted'\\''-77'\n")
+            result = try await f.run(
+                ["rotate", "p", "--client-secret", "--stdin"],
+                stdin: "TWILIO_CLIENT_SECRET='client-secret-third-'\\''quoted'\\''-77'\n")
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try await f.exported()["TWILIO_CLIENT_SECRET"] == third)
             outputs += [result.stdout, result.stderr]

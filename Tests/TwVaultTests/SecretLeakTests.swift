@@ -19,9 +19,15 @@ import Testing
             (["show", "p", "--verbose"], [:], nil),
             (["list", "--details", "--verbose"], [:], nil),
             (["export", "p", "--verbose", "--format", "json"], [:], nil),
-            (["add", "p", "--stdin", "--verbose"], [:], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"),
+            (
+                ["add", "p", "--stdin", "--verbose"], [:],
+                "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"
+            ),
             (["add", "q", "--stdin"], [:], "TWILIO_ACCOUNT_SID=bad\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"),
-            (["add", "q", "--stdin"], [:], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN='\(Harness.authToken)\n"),
+            (
+                ["add", "q", "--stdin"], [:],
+                "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN='\(Harness.authToken)\n"
+            ),
             (["add", "q", "--stdin"], [:], "TWILIO_NOPE=\(Harness.authToken)\n"),
             (["show", "p"], ["TWVAULT_PASSPHRASE_FILE": "/nonexistent/passphrase"], nil),
             (["verify", "--verbose"], [:], nil),
@@ -59,7 +65,9 @@ import Testing
         #expect(writer >= 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec \"$0\" add q --stdin --verbose --passphrase-fd 3 3<\"$1\"", Harness.binary, fifo]
+        process.arguments = [
+            "-c", "exec \"$0\" add q --stdin --verbose --passphrase-fd 3 3<\"$1\"", Harness.binary, fifo,
+        ]
         process.environment = h.baseEnvironment()
         let input = Pipe()
         let errors = Pipe()
@@ -67,7 +75,8 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         try process.run()
-        input.fileHandleForWriting.write(Data("TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n".utf8))
+        input.fileHandleForWriting.write(
+            Data("TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n".utf8))
         try input.fileHandleForWriting.close()
         var seen = ""
         while !seen.contains("reading the passphrase from descriptor 3") {

@@ -3,7 +3,9 @@ import Testing
 
 @Suite struct SessionTests {
     func sessionFiles(_ h: Harness) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: h.runtimeDirectory + "/twvault").filter { $0.hasSuffix(".session") }
+        try FileManager.default.contentsOfDirectory(atPath: h.runtimeDirectory + "/twvault").filter {
+            $0.hasSuffix(".session")
+        }
     }
 
     @Test func unlockThenCommandsNeedNoPassphrase() throws {
@@ -14,11 +16,14 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("unlocked with TWVAULT_SESSION"))
         #expect(!result.stderr.contains("passphrase of slot"))
-        let dirMode = try FileManager.default.attributesOfItem(atPath: h.runtimeDirectory + "/twvault")[.posixPermissions] as? Int
+        let dirMode =
+            try FileManager.default.attributesOfItem(atPath: h.runtimeDirectory + "/twvault")[.posixPermissions] as? Int
         #expect(dirMode == 0o700)
         let file = try sessionFiles(h)
         #expect(file.count == 1)
-        let mode = try FileManager.default.attributesOfItem(atPath: h.runtimeDirectory + "/twvault/" + file[0])[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: h.runtimeDirectory + "/twvault/" + file[0])[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
     }
 
@@ -73,8 +78,12 @@ import Testing
         try a.unlock()
         let b = try Harness()
         try b.makeVault()
-        let result = try b.run(["export", "p"], env: ["TWVAULT_SESSION": a.environment["TWVAULT_SESSION"] ?? "",
-                                                      "XDG_RUNTIME_DIR": a.runtimeDirectory])
+        let result = try b.run(
+            ["export", "p"],
+            env: [
+                "TWVAULT_SESSION": a.environment["TWVAULT_SESSION"] ?? "",
+                "XDG_RUNTIME_DIR": a.runtimeDirectory,
+            ])
         #expect(result.status == 77)
     }
 

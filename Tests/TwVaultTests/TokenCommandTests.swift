@@ -18,7 +18,8 @@ import TwilioStandIn
         let h = try Harness()
         h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
         h.environment["TWVAULT_AUTHORIZE_URL"] = standIn.baseURL + "/v2/authorize"
-        try h.makeVault(profile: "cc", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n")
+        try h.makeVault(
+            profile: "cc", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n")
         try h.unlock()
         return (h, standIn)
     }
@@ -29,8 +30,13 @@ import TwilioStandIn
 
     func vaultBytes(_ h: Harness) async throws -> Data {
         // Fold the log into the file first so the comparison covers everything.
-        _ = try await Harness.executeAsync("/usr/bin/env", ["python3", "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()", h.vaultPath],
+        _ = try await Harness.executeAsync(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.close()",
+                h.vaultPath,
+            ],
             environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
         return try Data(contentsOf: URL(fileURLWithPath: h.vaultPath))
     }
@@ -58,14 +64,18 @@ import TwilioStandIn
         result = try await h.runAsync(["token", "cc"])
         #expect(result.stdout == token + "\n")
         result = try await h.runAsync(["export", "cc", "--format", "json"])
-        #expect((try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"] == token)
+        #expect(
+            (try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"]
+                == token)
         result = try await h.runAsync(["exec", "cc", "--", "printenv", "TWILIO_ACCESS_TOKEN"])
         #expect(result.stdout == token + "\n")
         #expect(tokenRequests(standIn).count == 1)
 
         // --no-token: no token, no request.
         result = try await h.runAsync(["export", "cc", "--no-token", "--format", "json"])
-        #expect((try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"] == nil)
+        #expect(
+            (try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String])?["TWILIO_ACCESS_TOKEN"]
+                == nil)
         // --refresh forces an exchange.
         result = try await h.runAsync(["token", "cc", "--refresh"])
         #expect(result.status == 0)
@@ -84,7 +94,10 @@ import TwilioStandIn
         var expires = try #require(formatter.date(from: object?["expires_at"] as? String ?? ""))
         #expect(abs(expires.timeIntervalSinceNow - 7200) < 120)
 
-        standIn.configure { $0.tokenFormat = .opaque; $0.tokenLifetime = 5000 }
+        standIn.configure {
+            $0.tokenFormat = .opaque
+            $0.tokenLifetime = 5000
+        }
         result = try await h.runAsync(["token", "cc", "--json", "--refresh"])
         object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]
         #expect((object?["access_token"] as? String)?.contains(".") == false)
@@ -123,8 +136,10 @@ import TwilioStandIn
         defer { Task { await standIn.shutdown() } }
         let org = standIn.issueRefreshToken(clientID: Self.orgClientID)
         try h.makeVault(profile: "org", lines: "TWILIO_CLIENT_ID=\(Self.orgClientID)\nTWILIO_REFRESH_TOKEN=\(org)\n")
-        try h.makeVault(profile: "badclient", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=wrong-secret\n")
-        try h.makeVault(profile: "revoked", lines: "TWILIO_CLIENT_ID=\(Self.orgClientID)\nTWILIO_REFRESH_TOKEN=never-issued\n")
+        try h.makeVault(
+            profile: "badclient", lines: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=wrong-secret\n")
+        try h.makeVault(
+            profile: "revoked", lines: "TWILIO_CLIENT_ID=\(Self.orgClientID)\nTWILIO_REFRESH_TOKEN=never-issued\n")
 
         var result = try await h.runAsync(["token", "badclient"])
         #expect(result.status == 69)
@@ -149,7 +164,10 @@ import TwilioStandIn
         #expect(result.status == 0, "429 then success: \(result.stderr)")
         #expect(tokenRequests(standIn).count == 2)
 
-        for fault in [Fault.Kind.malformedJSON, .oversizedBody, .respond(status: 200, headers: [], body: "{\"token_type\":\"bearer\"}")] {
+        for fault in [
+            Fault.Kind.malformedJSON, .oversizedBody,
+            .respond(status: 200, headers: [], body: "{\"token_type\":\"bearer\"}"),
+        ] {
             standIn.inject(Fault(fault, target: .path("/v2/token"), count: nil))
             result = try await h.runAsync(["token", "cc", "--refresh"])
             #expect(result.status == 76, "\(fault): \(result.stderr)")
@@ -187,7 +205,8 @@ import TwilioStandIn
         var env = h.baseEnvironment()
         env["TWVAULT_SESSION"] = h.environment["TWVAULT_SESSION"]
         let script = "for i in $(seq 16); do \"$0\" token cc > \"$1/out.$i\" 2>&1 & done; wait"
-        let result = try await Harness.executeAsync("/bin/bash", ["-c", script, Harness.binary, h.root.path], environment: env)
+        let result = try await Harness.executeAsync(
+            "/bin/bash", ["-c", script, Harness.binary, h.root.path], environment: env)
         #expect(result.status == 0)
         var tokens = Set<String>()
         for index in 1...16 {
@@ -264,19 +283,29 @@ import TwilioStandIn
 
 /// A minimal HTTP GET on loopback that does not follow redirects.
 enum HTTPGet {
-    struct Answer { var status: Int; var location: String? }
+    struct Answer {
+        var status: Int
+        var location: String?
+    }
 
     static func fetch(_ url: String) async throws -> Answer {
-        let result = try await Harness.executeAsync("/usr/bin/env", ["python3", "-c", """
-            import sys, http.client, urllib.parse
-            u = urllib.parse.urlsplit(sys.argv[1])
-            c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-            c.request('GET', u.path + ('?' + u.query if u.query else ''))
-            r = c.getresponse()
-            print(r.status)
-            print(r.getheader('Location') or '')
-            """, url], environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        let result = try await Harness.executeAsync(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import sys, http.client, urllib.parse
+                u = urllib.parse.urlsplit(sys.argv[1])
+                c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+                c.request('GET', u.path + ('?' + u.query if u.query else ''))
+                r = c.getresponse()
+                print(r.status)
+                print(r.getheader('Location') or '')
+                """, url,
+            ], environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return Answer(status: Int(lines.first ?? "") ?? 0, location: lines.count > 1 && !lines[1].isEmpty ? String(lines[1]) : nil)
+        return Answer(
+            status: Int(lines.first ?? "") ?? 0, location: lines.count > 1 && !lines[1].isEmpty ? String(lines[1]) : nil
+        )
     }
 }

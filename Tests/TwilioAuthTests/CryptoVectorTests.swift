@@ -115,7 +115,7 @@ import Testing
         #expect(RetryAfter.parse(" 0 ") == .seconds(0))
         #expect(RetryAfter.parse("-1") == nil)
         #expect(RetryAfter.parse("soon") == nil)
-        let now = Date(timeIntervalSince1970: 784_111_770)  // Sun, 06 Nov 1994 08:49:30 GMT
+        let now = Date(timeIntervalSince1970: 784_111_770) // Sun, 06 Nov 1994 08:49:30 GMT
         #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT", now: now) == .seconds(7))
         #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:49:00 GMT", now: now) == .zero)
     }

@@ -33,7 +33,7 @@ import TwilioStandIn
             #expect(String(decoding: count.body, as: UTF8.self) == "2\n")
             let log = try await control(transport, standIn, .get, "log")
             let entries = try #require(try JSONSerialization.jsonObject(with: Data(log.body)) as? [[String: Any]])
-            #expect(entries.count == 2)  // control requests are not logged
+            #expect(entries.count == 2) // control requests are not logged
             #expect(entries.first?["path"] as? String == "/v2/token")
             #expect((entries.first?["body"] as? String)?.hasPrefix("grant_type=client_credentials") == true)
 

@@ -202,9 +202,9 @@ import TwilioStandIn
     }
 
     @Test(arguments: [
-        #"{"access_token":"opaque","expires_in":1438315200000}"#,  // Twilio's documentation placeholder
+        #"{"access_token":"opaque","expires_in":1438315200000}"#, // Twilio's documentation placeholder
         #"{"access_token":"opaque","expires_in":-5}"#,
-        #"{"access_token":"opaque","expires_in":31700000}"#,  // over a year
+        #"{"access_token":"opaque","expires_in":31700000}"#, // over a year
         #"{"access_token":"opaque","expires_in":"soon"}"#,
         #"{"access_token":"opaque","token_type":"mac"}"#,
         #"{"access_token":""}"#,

@@ -19,7 +19,7 @@ import TwilioStandIn
             #expect(refusal.moreInfo == "https://www.twilio.com/docs/errors/20003")
             #expect(!refusal.isInvalidGrant)
             #expect(error?.exitCode == 69)
-            #expect(standIn.tokenRequests().count == 1)  // a 4xx is never retried
+            #expect(standIn.tokenRequests().count == 1) // a 4xx is never retried
         }
     }
 

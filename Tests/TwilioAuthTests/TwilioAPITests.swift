@@ -110,7 +110,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             let client = api(standIn, transport)
             let error = await #expect(throws: TwilioError.self) { try await client.probeMessages() }
             #expect(error?.exitCode == 75)
-            try await client.probeMessages()  // the fault was for one request
+            try await client.probeMessages() // the fault was for one request
         }
     }
 

@@ -48,19 +48,27 @@ struct KnownAnswerTests {
         // Values computed with BLAKE2b-256(key, salt = u64le(id) || 0^8, personal = context || 0^8),
         // the formulation docs/FORMAT.md gives for readers without crypto_kdf.
         let key = SecretBytes(copying: Self.message)
-        #expect(Self.hex(try KeyDerivation.subkey(of: key, id: 1, context: "vaultrec"))
-            == "58c0a0ff3d8e41de2f6015454ffdc3c47247f481758a8074059f33c4fd8b6243")
-        #expect(Self.hex(try KeyDerivation.subkey(of: key, id: 2, context: "vaultmac"))
-            == "15870c2880b44a63db585f07f5013ad78191854cd9eff4c25fc41c8b05589c80")
+        #expect(
+            Self.hex(try KeyDerivation.subkey(of: key, id: 1, context: "vaultrec"))
+                == "58c0a0ff3d8e41de2f6015454ffdc3c47247f481758a8074059f33c4fd8b6243")
+        #expect(
+            Self.hex(try KeyDerivation.subkey(of: key, id: 2, context: "vaultmac"))
+                == "15870c2880b44a63db585f07f5013ad78191854cd9eff4c25fc41c8b05589c80")
     }
 
-    @Test("crypto_generichash (BLAKE2b), keyed and unkeyed", arguments: [
-        // (message, key, length, expected)
-        ("twvault", Array(UInt8(0xa0)...UInt8(0xbf)), 32,
-         "5bcc1695aee147de9def7f6a41d78498708d3a81e5bc2c3f4ac433e00803e02f"),
-        ("", Array(UInt8(0xa0)...UInt8(0xbf)), 32,
-         "1f6bf0a6d9f581381e57c6756e30e27714753e615076c26ad5607e0d61589314"),
-    ])
+    @Test(
+        "crypto_generichash (BLAKE2b), keyed and unkeyed",
+        arguments: [
+            // (message, key, length, expected)
+            (
+                "twvault", Array(UInt8(0xa0)...UInt8(0xbf)), 32,
+                "5bcc1695aee147de9def7f6a41d78498708d3a81e5bc2c3f4ac433e00803e02f"
+            ),
+            (
+                "", Array(UInt8(0xa0)...UInt8(0xbf)), 32,
+                "1f6bf0a6d9f581381e57c6756e30e27714753e615076c26ad5607e0d61589314"
+            ),
+        ])
     func keyedBlake2b(message: String, key: [UInt8], length: Int, expected: String) {
         let secretKey = SecretBytes(copying: key)
         #expect(ByteEncoding.hex(KeyDerivation.hash(Array(message.utf8), key: secretKey, length: length)) == expected)
@@ -70,14 +78,17 @@ struct KnownAnswerTests {
 
     @Test("crypto_generichash: 64-byte key, 64-byte output, 256-byte message")
     func blake2bLong() {
-        let out = KeyDerivation.hash(Array(UInt8(0)...UInt8(255)), key: SecretBytes(copying: Array(UInt8(0)..<64)), length: 64)
-        #expect(ByteEncoding.hex(out) == "b72071e096277edebb8ee5134dd3714996307ba3a55aa4733d412abbe28e909e"
-            + "10e57e6fbfb4ef53b3b960518294ff889a90829254412e2a60b85add07a3674f")
+        let out = KeyDerivation.hash(
+            Array(UInt8(0)...UInt8(255)), key: SecretBytes(copying: Array(UInt8(0)..<64)), length: 64)
+        #expect(
+            ByteEncoding.hex(out) == "b72071e096277edebb8ee5134dd3714996307ba3a55aa4733d412abbe28e909e"
+                + "10e57e6fbfb4ef53b3b960518294ff889a90829254412e2a60b85add07a3674f")
     }
 
     @Test("crypto_generichash unkeyed")
     func blake2bUnkeyed() {
-        #expect(ByteEncoding.hex(KeyDerivation.hash(Array("abc".utf8), key: nil))
-            == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319")
+        #expect(
+            ByteEncoding.hex(KeyDerivation.hash(Array("abc".utf8), key: nil))
+                == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319")
     }
 }

@@ -15,10 +15,12 @@ struct EncodingTests {
         #expect(try ByteEncoding.fromHex(ByteEncoding.hex(all)) == all)
     }
 
-    @Test("base64url matches RFC 4648 test vectors, without padding", arguments: [
-        ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"),
-        ("foobar", "Zm9vYmFy"),
-    ])
+    @Test(
+        "base64url matches RFC 4648 test vectors, without padding",
+        arguments: [
+            ("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ])
     func base64Vectors(plain: String, encoded: String) throws {
         #expect(ByteEncoding.base64URL(Array(plain.utf8)) == encoded)
         let decoded = try ByteEncoding.secretFromBase64URL(encoded)
@@ -83,7 +85,8 @@ struct SecretBytesTests {
             try KeyDerivation.subkey(of: key, id: 1, context: "vaultre")
         }
         #expect(throws: CryptoError.invalidLength(what: "salt", expected: 16, actual: 15)) {
-            try Argon2id.deriveKey(passphrase: SecretBytes(utf8: "x"), salt: RandomBytes.make(15), opsLimit: 2, memLimit: 8 << 20)
+            try Argon2id.deriveKey(
+                passphrase: SecretBytes(utf8: "x"), salt: RandomBytes.make(15), opsLimit: 2, memLimit: 8 << 20)
         }
     }
 
@@ -102,7 +105,9 @@ struct SecretBytesTests {
         }
         #expect(throws: CryptoError.authenticationFailed) { try SecretBox.open(Array(first.dropLast()), key: key) }
         #expect(throws: CryptoError.authenticationFailed) { try SecretBox.open(Array(first.prefix(39)), key: key) }
-        #expect(throws: CryptoError.authenticationFailed) { try SecretBox.open(first, key: SecretBytes.random(count: 32)) }
+        #expect(throws: CryptoError.authenticationFailed) {
+            try SecretBox.open(first, key: SecretBytes.random(count: 32))
+        }
         // An empty plaintext seals to exactly the overhead and opens to nothing.
         let empty = try [UInt8]().withUnsafeBytes { try SecretBox.seal($0, key: key) }
         #expect(empty.count == SecretBox.overhead)
@@ -113,8 +118,10 @@ struct SecretBytesTests {
     func argon2Determinism() throws {
         let salt = RandomBytes.make(16)
         func derive(_ passphrase: String, _ salt: [UInt8]) throws -> [UInt8] {
-            try Argon2id.deriveKey(passphrase: SecretBytes(utf8: passphrase), salt: salt, opsLimit: 1, memLimit: 8 << 20)
-                .withUnsafeBytes { Array($0) }
+            try Argon2id.deriveKey(
+                passphrase: SecretBytes(utf8: passphrase), salt: salt, opsLimit: 1, memLimit: 8 << 20
+            )
+            .withUnsafeBytes { Array($0) }
         }
         #expect(try derive("a", salt) == derive("a", salt))
         #expect(try derive("a", salt) != derive("b", salt))

@@ -19,10 +19,10 @@ struct ConnectionTests {
             let journal = try connection.prepare("PRAGMA journal_mode")
             #expect(try journal.step())
             #expect(journal.columnText(0) == "wal")
-            #expect(try connection.scalarInt("PRAGMA synchronous") == 2)  // FULL
+            #expect(try connection.scalarInt("PRAGMA synchronous") == 2) // FULL
             #expect(try connection.scalarInt("PRAGMA secure_delete") == 1)
             #expect(try connection.scalarInt("PRAGMA trusted_schema") == 0)
-            #expect(try connection.scalarInt("PRAGMA temp_store") == 2)  // MEMORY
+            #expect(try connection.scalarInt("PRAGMA temp_store") == 2) // MEMORY
             #expect(try connection.scalarInt("PRAGMA busy_timeout") == 5000)
             #expect(try connection.scalarInt("PRAGMA foreign_keys") == 1)
         }
@@ -79,7 +79,7 @@ struct ConnectionTests {
             #expect(a === b)
             try b.bind(.integer(1))
             #expect(try b.step())
-            #expect(b.columnInt(0) == 1)  // rewound, rebound
+            #expect(b.columnInt(0) == 1) // rewound, rebound
             #expect(try connection.prepare(sql) !== a)
         }
     }
@@ -162,7 +162,8 @@ struct ConnectionTests {
             let connection = try Self.open(directory)
             try connection.execute("CREATE TABLE t (x BLOB) STRICT")
             try connection.writeTransaction {
-                try connection.prepare("INSERT INTO t VALUES (?)").bind(.blob(Array(repeating: 0x5a, count: 5000))).run()
+                try connection.prepare("INSERT INTO t VALUES (?)").bind(.blob(Array(repeating: 0x5a, count: 5000)))
+                    .run()
             }
             #expect((fileBytes("\(directory)/store.db-wal")?.count ?? 0) > 0)
             try connection.checkpoint()

@@ -3,7 +3,8 @@ import VaultStore
 
 @Suite("Migrator")
 struct MigratorTests {
-    static let first = Migration(id: 1, name: "first", sql: "CREATE TABLE a (x INTEGER) STRICT; INSERT INTO a VALUES (1);")
+    static let first = Migration(
+        id: 1, name: "first", sql: "CREATE TABLE a (x INTEGER) STRICT; INSERT INTO a VALUES (1);")
     static let second = Migration(id: 2, name: "second", sql: "CREATE TABLE b (y INTEGER) STRICT;")
 
     @Test("migrations apply in order, once, and record their ids")
@@ -25,7 +26,8 @@ struct MigratorTests {
     func sameTransaction() throws {
         try withTemporaryDirectory { directory in
             let connection = try ConnectionTests.open(directory)
-            let broken = Migration(id: 2, name: "broken", sql: "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO nowhere VALUES (1);")
+            let broken = Migration(
+                id: 2, name: "broken", sql: "CREATE TABLE b (y INTEGER) STRICT; INSERT INTO nowhere VALUES (1);")
             #expect(throws: StoreError.self) { try Migrator([Self.first, broken]).migrate(connection, now: 1) }
             #expect(try Migrator([Self.first]).appliedIDs(in: connection) == [1])
             #expect(try connection.scalarInt("SELECT count(*) FROM sqlite_schema WHERE name = 'b'") == 0)
@@ -42,7 +44,8 @@ struct MigratorTests {
             do {
                 let connection = try ConnectionTests.open(directory)
                 try Migrator([Self.first]).migrate(connection, now: 1)
-                try connection.execute("INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'future', 3)")
+                try connection.execute(
+                    "INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'future', 3)")
             }
             // Every connection is closed: the log has been folded in and removed.
             #expect(fileBytes(path + "-wal") == nil)

@@ -33,8 +33,9 @@ struct SecureFilesTests {
         }
     }
 
-    @Test("a database, -wal or -shm open to group or others is refused with the chmod fix",
-          arguments: ["", "-wal", "-shm"])
+    @Test(
+        "a database, -wal or -shm open to group or others is refused with the chmod fix",
+        arguments: ["", "-wal", "-shm"])
     func refusesOpenModes(suffix: String) throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/store.db"
@@ -82,7 +83,9 @@ struct SecureFilesTests {
         defer { umask(previous) }
         try withTemporaryDirectory { root in
             try SecureFiles.checkPrivateDirectory(root)
-            #expect(throws: StoreError.missing(path: "\(root)/absent")) { try SecureFiles.checkPrivateDirectory("\(root)/absent") }
+            #expect(throws: StoreError.missing(path: "\(root)/absent")) {
+                try SecureFiles.checkPrivateDirectory("\(root)/absent")
+            }
             let open = "\(root)/open"
             mkdir(open, 0o755)
             #expect { try SecureFiles.checkPrivateDirectory(open) } throws: { Self.isInsecure($0) }

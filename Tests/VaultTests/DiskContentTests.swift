@@ -2,13 +2,17 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 @Suite("What reaches the disk")
 struct DiskContentTests {
     static func allSensitive(_ record: ProfileRecord) -> [String] {
-        [record.accountSID, record.authToken, record.apiKeySID, record.apiKeySecret, record.clientID, record.clientSecret,
-         record.refreshToken, record.tokenURL, record.audience, record.previousClientSecret].compactMap { $0 }
+        [
+            record.accountSID, record.authToken, record.apiKeySID, record.apiKeySecret, record.clientID,
+            record.clientSecret,
+            record.refreshToken, record.tokenURL, record.audience, record.previousClientSecret,
+        ].compactMap { $0 }
     }
 
     @Test("after writes neither the database nor its -wal holds any secret or identifier in plaintext")
@@ -26,7 +30,7 @@ struct DiskContentTests {
                 try vault.write { try $0.put(token, profile: "p\(seed)", kind: .token) }
                 needles.append(token.accessToken)
             }
-            try vault.renameProfile("p31", to: "p31-renamed")  // checkpoints; the writes below fill the -wal again
+            try vault.renameProfile("p31", to: "p31-renamed") // checkpoints; the writes below fill the -wal again
             var changed = TestVault.profile(34)
             try vault.updateProfile("p30", changed)
             needles += Self.allSensitive(changed)
@@ -53,7 +57,9 @@ struct DiskContentTests {
         }
     }
 
-    @Test("after removeProfile (and its checkpoint) the removed records' ciphertext is gone from the database and the -wal")
+    @Test(
+        "after removeProfile (and its checkpoint) the removed records' ciphertext is gone from the database and the -wal"
+    )
     func removedCiphertextGone() throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/vault.db"
@@ -64,8 +70,10 @@ struct DiskContentTests {
             // Reads leave statements behind in the connection's cache: the checkpoint must still work.
             _ = try vault.profile("doomed")
             _ = try vault.file.hasProfile("doomed")
-            let sealed = [try blob(path, "SELECT sealed FROM record WHERE profile = 'doomed' AND kind = 'profile'"),
-                          try blob(path, "SELECT sealed FROM record WHERE profile = 'doomed' AND kind = 'token'")]
+            let sealed = [
+                try blob(path, "SELECT sealed FROM record WHERE profile = 'doomed' AND kind = 'profile'"),
+                try blob(path, "SELECT sealed FROM record WHERE profile = 'doomed' AND kind = 'token'"),
+            ]
             let before = (fileBytes(path) ?? []) + (fileBytes(path + "-wal") ?? [])
             let presentBefore = sealed.allSatisfy { before.contains(bytes: $0) }
             #expect(presentBefore, "the ciphertext should be on disk before removal")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 /// Runs `Tests/format-reader/read_vault.py`, a reader written from docs/FORMAT.md alone, against
@@ -37,7 +38,9 @@ struct FormatReaderTests {
         return Output(status: process.terminationStatus, json: json, stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func expectProfile(_ payload: [String: Any]?, equals record: ProfileRecord, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectProfile(
+        _ payload: [String: Any]?, equals record: ProfileRecord, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let payload else {
             Issue.record("profile missing from the reader's output", sourceLocation: sourceLocation)
             return
@@ -45,7 +48,8 @@ struct FormatReaderTests {
         let expected: [String: String?] = [
             "account_sid": record.accountSID, "auth_token": record.authToken, "api_key_sid": record.apiKeySID,
             "api_key_secret": record.apiKeySecret, "client_id": record.clientID, "client_secret": record.clientSecret,
-            "refresh_token": record.refreshToken, "region": record.region, "edge": record.edge, "token_url": record.tokenURL,
+            "refresh_token": record.refreshToken, "region": record.region, "edge": record.edge,
+            "token_url": record.tokenURL,
             "scope": record.scope, "audience": record.audience, "previous_client_secret": record.previousClientSecret,
         ]
         for (key, value) in expected {
@@ -60,7 +64,7 @@ struct FormatReaderTests {
     func readsEverything() throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/vault.db"
-            let vault = try TestVault.create(path, passphrase: "Zu\u{308}rich pa\u{301}ss")  // decomposed
+            let vault = try TestVault.create(path, passphrase: "Zu\u{308}rich pa\u{301}ss") // decomposed
             try vault.addSlot(label: "a-teammate", passphrase: SecretBytes(utf8: "teammate"), limits: TestVault.limits)
             let records = (60..<63).map { TestVault.profile($0) }
             var minimal = ProfileRecord(createdAt: 7)
@@ -114,12 +118,14 @@ struct FormatReaderTests {
             try vault.addProfile("p", record)
             let store = SessionStore(directory: "\(directory)/sessions")
             let token = try store.create(for: vault, ttl: 600)
-            let output = try Self.run(["--session", path],
-                                      environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
+            let output = try Self.run(
+                ["--session", path],
+                environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
             #expect(output.status == 0, "\(output.stderr)")
             Self.expectProfile(output.json["p"]?["profile"], equals: record)
             store.endAll(vaultIDHex: vault.file.vaultIDHex)
-            let ended = try Self.run(["--session", path], environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
+            let ended = try Self.run(
+                ["--session", path], environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
             #expect(ended.status == 77)
         }
     }

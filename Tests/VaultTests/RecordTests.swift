@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 @Suite("Records")
@@ -15,8 +16,9 @@ struct RecordTests {
             sparse.accountSID = "AC" + String(repeating: "f", count: 32)
             sparse.authToken = "it's \"quoted\" / ü \u{1F600}"
             let token = TestVault.token(1)
-            let rotation = RotationState(rotationID: "rot-1", step: "created", pendingKeySID: "SK" + String(repeating: "0", count: 32),
-                                         pendingSecret: "pending-secret")
+            let rotation = RotationState(
+                rotationID: "rot-1", step: "created", pendingKeySID: "SK" + String(repeating: "0", count: 32),
+                pendingSecret: "pending-secret")
             do {
                 let vault = try TestVault.create(path)
                 try vault.addProfile("acme-prod", profile)
@@ -35,7 +37,10 @@ struct RecordTests {
             #expect(try vault.profile("a") == sparse)
             #expect(try vault.record(CachedToken.self, profile: "acme-prod", kind: .token) == token)
             #expect(try vault.record(RotationState.self, profile: "acme-prod", kind: .rotation) == rotation)
-            #expect(try vault.record([String: String].self, profile: "acme-prod", kind: RecordKind(rawValue: "note")) == ["note": "free-form"])
+            #expect(
+                try vault.record([String: String].self, profile: "acme-prod", kind: RecordKind(rawValue: "note")) == [
+                    "note": "free-form"
+                ])
             #expect(try vault.record(CachedToken.self, profile: "a", kind: .token) == nil)
             #expect(try vault.file.profileNames() == ["a", "acme-prod"])
             #expect(try vault.file.hasProfile("a"))
@@ -86,14 +91,17 @@ struct RecordTests {
             changed.region = "au1"
             try vault.addProfile("p", changed, replace: true)
             #expect(try vault.profile("p").region == "au1")
-            #expect(try vault.record(CachedToken.self, profile: "p", kind: .token) == nil, "replace drops the old records")
+            #expect(
+                try vault.record(CachedToken.self, profile: "p", kind: .token) == nil, "replace drops the old records")
 
             try vault.write { try $0.put(TestVault.token(4), profile: "p", kind: .token) }
             try vault.renameProfile("p", to: "renamed")
             #expect(try vault.profile("renamed") == changed)
             #expect(try vault.record(CachedToken.self, profile: "renamed", kind: .token) != nil)
             #expect(try !vault.file.hasProfile("p"))
-            #expect(vaultError { try vault.renameProfile("renamed", to: String(repeating: "a", count: 64)) } == .profileExists(String(repeating: "a", count: 64)))
+            #expect(
+                vaultError { try vault.renameProfile("renamed", to: String(repeating: "a", count: 64)) }
+                    == .profileExists(String(repeating: "a", count: 64)))
 
             try vault.removeProfile("renamed")
             #expect(try vault.file.profileNames() == [String(repeating: "a", count: 64)])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 @Suite("Unlock sessions")
@@ -20,7 +21,7 @@ struct SessionTests {
             try vault.addProfile("p", record)
             let token = try store.create(for: vault, ttl: 3600)
             #expect(token.hasPrefix("twv1."))
-            #expect(token.count == 5 + 64)  // base64url of 48 bytes
+            #expect(token.count == 5 + 64) // base64url of 48 bytes
             // A passphrase unlock would now stop at the policy check before any Argon2id run.
             try tamper(path, "UPDATE slot SET ops_limit = 1099511627776")
             #expect(vaultError { _ = try TestVault.unlock(path) }?.isKDFOutsidePolicy == true)
@@ -101,8 +102,12 @@ struct SessionTests {
         try withTemporaryDirectory { directory in
             let store = SessionStore(directory: "\(directory)/sessions")
             let vault = try TestVault.create("\(directory)/vault.db")
-            for bad in ["", "twv1.", "twv2." + String(repeating: "A", count: 64), "twv1." + String(repeating: "A", count: 63), "twv1.!!"] {
-                #expect(vaultError { _ = try store.unlock(vault.file, token: bad) } == .sessionInvalid("malformed token"))
+            for bad in [
+                "", "twv1.", "twv2." + String(repeating: "A", count: 64), "twv1." + String(repeating: "A", count: 63),
+                "twv1.!!",
+            ] {
+                #expect(
+                    vaultError { _ = try store.unlock(vault.file, token: bad) } == .sessionInvalid("malformed token"))
             }
             let token = try store.create(for: vault, ttl: 600, now: 1_000)
             // Another key for the same session id: the file does not open.
@@ -159,9 +164,12 @@ struct SessionTests {
 
     @Test("the default directory follows XDG_RUNTIME_DIR, else a per-user directory under TMPDIR or /tmp")
     func defaultDirectory() {
-        #expect(SessionStore.defaultDirectory(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"]) == "/run/user/1000/twvault")
-        #expect(SessionStore.defaultDirectory(environment: ["XDG_RUNTIME_DIR": "relative", "TMPDIR": "/var/tmp"])
-            == "/var/tmp/twvault-\(geteuid())")
+        #expect(
+            SessionStore.defaultDirectory(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"])
+                == "/run/user/1000/twvault")
+        #expect(
+            SessionStore.defaultDirectory(environment: ["XDG_RUNTIME_DIR": "relative", "TMPDIR": "/var/tmp"])
+                == "/var/tmp/twvault-\(geteuid())")
         #expect(SessionStore.defaultDirectory(environment: [:]) == "/tmp/twvault-\(geteuid())")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 /// A private (0700) directory for one test, removed with everything in it when the test ends.
@@ -128,8 +129,9 @@ enum TestVault {
     }
 
     static func token(_ seed: Int) -> CachedToken {
-        CachedToken(accessToken: "access-token-\(seed)-\(UUID().uuidString)", idToken: nil, tokenType: "Bearer",
-                    scope: "offline_access", expiresAt: 1_900_000_000, obtainedAt: 1_800_000_000)
+        CachedToken(
+            accessToken: "access-token-\(seed)-\(UUID().uuidString)", idToken: nil, tokenType: "Bearer",
+            scope: "offline_access", expiresAt: 1_900_000_000, obtainedAt: 1_800_000_000)
     }
 }
 

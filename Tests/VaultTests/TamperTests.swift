@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultCrypto
 import VaultStore
+
 @testable import Vault
 
 /// Each test breaks exactly one thing in a vault, expects one specific error, and checks that
@@ -37,7 +38,10 @@ struct TamperTests {
         }
 
         func setSealed(_ profile: String, _ kind: String, _ bytes: [UInt8]) throws {
-            try tamper(path, "UPDATE record SET sealed = x'\(ByteEncoding.hex(bytes))' WHERE profile = '\(profile)' AND kind = '\(kind)'")
+            try tamper(
+                path,
+                "UPDATE record SET sealed = x'\(ByteEncoding.hex(bytes))' WHERE profile = '\(profile)' AND kind = '\(kind)'"
+            )
         }
 
         /// Runs `attempts` between two settled snapshots and expects them equal.
@@ -51,8 +55,11 @@ struct TamperTests {
 
         /// A write must be refused because the vault MAC no longer matches.
         func expectWriteRefused(_ vault: UnlockedVault, sourceLocation: SourceLocation = #_sourceLocation) {
-            let error = vaultError({ try vault.addProfile("gamma", TestVault.profile(12)) }, sourceLocation: sourceLocation)
-            #expect(error?.isTampered == true, "write not refused: \(String(describing: error))", sourceLocation: sourceLocation)
+            let error = vaultError(
+                { try vault.addProfile("gamma", TestVault.profile(12)) }, sourceLocation: sourceLocation)
+            #expect(
+                error?.isTampered == true, "write not refused: \(String(describing: error))",
+                sourceLocation: sourceLocation)
             #expect(error?.description.contains("vault MAC") == true, sourceLocation: sourceLocation)
             #expect(error?.exitCode == 65, sourceLocation: sourceLocation)
         }
@@ -73,7 +80,9 @@ struct TamperTests {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
             try fixture.expectUnchanged {
-                let error = vaultError { _ = try TestVault.unlock(fixture.path, passphrase: "correct horse battery stapl") }
+                let error = vaultError {
+                    _ = try TestVault.unlock(fixture.path, passphrase: "correct horse battery stapl")
+                }
                 #expect(error == .wrongPassphrase)
                 #expect(error?.exitCode == 77)
                 // NFC: a differently composed form of a different string is still wrong; no fast check exists.
@@ -90,7 +99,12 @@ struct TamperTests {
             try fixture.expectUnchanged {
                 let vault = try TestVault.unlock(fixture.path)
                 let error = vaultError { _ = try vault.profile("beta") }
-                #expect(error == .tampered(what: "record 'profile' of profile 'beta' does not authenticate (altered, or moved from another row)"))
+                #expect(
+                    error
+                        == .tampered(
+                            what:
+                                "record 'profile' of profile 'beta' does not authenticate (altered, or moved from another row)"
+                        ))
                 #expect(error?.exitCode == 65)
                 #expect(try vault.profile("alpha") == fixture.alpha)
                 let failures = vault.verify()
@@ -150,7 +164,10 @@ struct TamperTests {
                 #expect(failures.first?.contains("vault MAC") == true)
                 fixture.expectWriteRefused(vault)
                 #expect(vaultError { try vault.removeProfile("beta") }?.isTampered == true)
-                #expect(vaultError { try vault.addSlot(label: "extra", passphrase: SecretBytes(utf8: "x"), limits: TestVault.limits) }?.isTampered == true)
+                #expect(
+                    vaultError {
+                        try vault.addSlot(label: "extra", passphrase: SecretBytes(utf8: "x"), limits: TestVault.limits)
+                    }?.isTampered == true)
             }
         }
     }
@@ -159,7 +176,9 @@ struct TamperTests {
     func addedRow() throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
-            try tamper(fixture.path, """
+            try tamper(
+                fixture.path,
+                """
                 INSERT INTO record (profile, kind, sealed, updated_at)
                 SELECT profile, 'token', sealed, updated_at FROM record WHERE profile = 'beta' AND kind = 'profile'
                 """)
@@ -191,8 +210,9 @@ struct TamperTests {
         }
     }
 
-    @Test("a flipped bit inside a ciphertext is detected, naming the record",
-          arguments: [0, 24, 40, 60, -1])
+    @Test(
+        "a flipped bit inside a ciphertext is detected, naming the record",
+        arguments: [0, 24, 40, 60, -1])
     func flippedBit(offset: Int) throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
@@ -209,9 +229,11 @@ struct TamperTests {
         }
     }
 
-    @Test("slot limits below the INTERACTIVE floor are refused (78) before any KDF runs", arguments: [
-        "ops_limit = 1", "mem_limit = 8388608", "ops_limit = 0, mem_limit = 0",
-    ])
+    @Test(
+        "slot limits below the INTERACTIVE floor are refused (78) before any KDF runs",
+        arguments: [
+            "ops_limit = 1", "mem_limit = 8388608", "ops_limit = 0, mem_limit = 0",
+        ])
     func belowFloor(change: String) throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
@@ -227,10 +249,12 @@ struct TamperTests {
 
     /// Refused by the policy check: had the KDF run, a 1 TiB or 2^62-byte request would fail with
     /// a different error (out of memory), and 2^40 passes would not return at all.
-    @Test("slot limits above the cap are refused (78) without running the KDF", arguments: [
-        "ops_limit = 11", "mem_limit = 4294967297", "mem_limit = 1099511627776",
-        "mem_limit = 4611686018427387904", "ops_limit = 1099511627776",
-    ])
+    @Test(
+        "slot limits above the cap are refused (78) without running the KDF",
+        arguments: [
+            "ops_limit = 11", "mem_limit = 4294967297", "mem_limit = 1099511627776",
+            "mem_limit = 4611686018427387904", "ops_limit = 1099511627776",
+        ])
     func aboveCap(change: String) throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
@@ -247,7 +271,9 @@ struct TamperTests {
     func plantedSlot() throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
-            try tamper(fixture.path, """
+            try tamper(
+                fixture.path,
+                """
                 INSERT INTO slot SELECT 'zzz', algorithm, 1099511627776, mem_limit, salt, wrapped_key, created_at FROM slot
                 """)
             try fixture.expectUnchanged {
@@ -264,7 +290,9 @@ struct TamperTests {
             _ = try TestVault.create(other)
             let wrapped = try blob(other, "SELECT wrapped_key FROM slot")
             let salt = try blob(other, "SELECT salt FROM slot")
-            try tamper(fixture.path, "UPDATE slot SET wrapped_key = x'\(ByteEncoding.hex(wrapped))', salt = x'\(ByteEncoding.hex(salt))'")
+            try tamper(
+                fixture.path,
+                "UPDATE slot SET wrapped_key = x'\(ByteEncoding.hex(wrapped))', salt = x'\(ByteEncoding.hex(salt))'")
             try fixture.expectUnchanged {
                 let error = vaultError { _ = try TestVault.unlock(fixture.path) }
                 #expect(error?.isTampered == true)
@@ -330,7 +358,8 @@ struct TamperTests {
     func newerSchema() throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
-            try sqlite3Shell(fixture.path, "INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'future', 1)")
+            try sqlite3Shell(
+                fixture.path, "INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'future', 1)")
             try fixture.expectUnchanged {
                 let error = vaultError { _ = try VaultFile.open(path: fixture.path) }
                 #expect(error?.isNewerFormat == true, "\(String(describing: error))")
@@ -355,7 +384,9 @@ struct TamperTests {
     func changedColumnType() throws {
         try withTemporaryDirectory { directory in
             let fixture = try Fixture(directory)
-            try sqlite3Shell(fixture.path, """
+            try sqlite3Shell(
+                fixture.path,
+                """
                 CREATE TABLE record_text (profile TEXT NOT NULL, kind TEXT NOT NULL, sealed TEXT NOT NULL,
                     updated_at INTEGER NOT NULL, PRIMARY KEY (profile, kind)) STRICT, WITHOUT ROWID;
                 INSERT INTO record_text SELECT profile, kind, CAST(sealed AS TEXT), updated_at FROM record;
@@ -386,7 +417,9 @@ struct TamperTests {
             try fixture.expectUnchanged {
                 let vault = try TestVault.unlock(fixture.path)
                 #expect(vault.verify().count == 2)
-                #expect(vaultError { _ = try vault.payload(profile: "alpha", kind: RecordKind(rawValue: kind)) }?.isTampered == true)
+                #expect(
+                    vaultError { _ = try vault.payload(profile: "alpha", kind: RecordKind(rawValue: kind)) }?.isTampered
+                        == true)
                 #expect(vaultError { try vault.renameProfile("alpha", to: "alpha2") }?.exitCode == 65)
             }
         }

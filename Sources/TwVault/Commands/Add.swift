@@ -27,7 +27,8 @@ struct Add: ParsableCommand {
     var accountSid: String?
     @Option(help: ArgumentHelp("API key SID (SK + 32 hex digits); its secret is asked for.", valueName: "SK…"))
     var apiKey: String?
-    @Option(help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
+    @Option(
+        help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
     var clientId: String?
     @Option(help: "Twilio region, e.g. ie1 (exported as TWILIO_REGION).")
     var region: String?
@@ -52,7 +53,9 @@ struct Add: ParsableCommand {
     func validate() throws {
         guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
         guard Names.isValidProfile(profile) else {
-            throw ValidationError("invalid profile name '\(Names.printable(profile))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw ValidationError(
+                "invalid profile name '\(Names.printable(profile))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
         }
     }
 
@@ -75,8 +78,9 @@ struct Add: ParsableCommand {
             vault = try access.unlock(file)
         } else {
             let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
-            vault = try VaultFile.create(path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
-                                         now: context.now())
+            vault = try VaultFile.create(
+                path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+                now: context.now())
             Output.info("created vault \(path)")
         }
         try vault.addProfile(profile, record, replace: force, now: context.now())

@@ -30,11 +30,15 @@ struct Exec: AsyncParsableCommand {
     var noToken = false
     @Flag(help: "Give the command a fresh API key of its own, deleted when it ends.")
     var ephemeralKey = false
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("PROFILE [--] [COMMAND [ARGS…]]", valueName: "profile-and-command"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("PROFILE [--] [COMMAND [ARGS…]]", valueName: "profile-and-command"))
     var words: [String] = []
 
     /// Splits `PROFILE [flags] [--] COMMAND…`.
-    func split(context: CommandContext) throws -> (profile: String, noToken: Bool, ephemeralKey: Bool, command: [String]) {
+    func split(context: CommandContext) throws -> (
+        profile: String, noToken: Bool, ephemeralKey: Bool, command: [String]
+    ) {
         var rest = words[...]
         var profile: String?
         var noToken = self.noToken
@@ -49,7 +53,8 @@ struct Exec: AsyncParsableCommand {
             switch word {
             case "--no-token": noToken = true
             case "--ephemeral-key": ephemeralKey = true
-            default: throw CLIError.usage("unknown option '\(Names.printable(word))' for exec; put the command after --")
+            default:
+                throw CLIError.usage("unknown option '\(Names.printable(word))' for exec; put the command after --")
             }
         }
         return (try ProfileArgument.resolve(profile, context: context), noToken, ephemeralKey, Array(rest))
@@ -65,7 +70,8 @@ struct Exec: AsyncParsableCommand {
         if ephemeralKey {
             try await runWithEphemeralKey(name: name, record: record, command: command, vault: vault, access: access)
         }
-        let token = noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        let token =
+            noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
         let environment = ProfileEnvironment.childEnvironment(
             parent: context.environment,
             variables: ProfileEnvironment.variables(profile: name, record, accessToken: token))
@@ -76,8 +82,10 @@ struct Exec: AsyncParsableCommand {
 
     /// Creates a key, runs the command as a child with it, deletes the key, and exits with the
     /// command's status.
-    func runWithEphemeralKey(name: String, record: ProfileRecord, command: [String], vault: UnlockedVault,
-                             access: VaultAccess) async throws -> Never {
+    func runWithEphemeralKey(
+        name: String, record: ProfileRecord, command: [String], vault: UnlockedVault,
+        access: VaultAccess
+    ) async throws -> Never {
         let context = access.context
         let argv = command.isEmpty ? [context.env("SHELL") ?? "/bin/sh"] : command
         // Fail on a missing command before a key is made for it.

@@ -35,7 +35,8 @@ struct Export: AsyncParsableCommand {
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
-        let token = noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        let token =
+            noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
         let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
         let text = try ExportRendering.render(variables, format: format)
         if access.context.stdoutIsTerminal {

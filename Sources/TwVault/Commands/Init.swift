@@ -23,8 +23,9 @@ struct Init: ParsableCommand {
         let path = access.vaultPath
         if SecureFilesProbe.exists(path) { throw VaultError.vaultExists(path: path) }
         let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
-        _ = try VaultFile.create(path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
-                                 now: access.context.now())
+        _ = try VaultFile.create(
+            path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+            now: access.context.now())
         Output.info("created vault \(path)")
     }
 }

@@ -47,11 +47,15 @@ struct List: ParsableCommand {
             Output.stdout(try JSONOutput.encode(rows))
         } else {
             let table = rows.map { row in
-                [row.name, row.accountSID ?? "-", row.credentials.joined(separator: ","), row.region ?? "-",
-                 row.tokenDescription(now: now), row.ageDescription, row.rotationDescription ?? "-"]
+                [
+                    row.name, row.accountSID ?? "-", row.credentials.joined(separator: ","), row.region ?? "-",
+                    row.tokenDescription(now: now), row.ageDescription, row.rotationDescription ?? "-",
+                ]
             }
-            Output.stdout(TextTable.render(header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE", "ROTATION"],
-                                           rows: table))
+            Output.stdout(
+                TextTable.render(
+                    header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE", "ROTATION"],
+                    rows: table))
         }
     }
 }
@@ -108,13 +112,16 @@ struct ProfileSummary: Encodable {
         credentialAge = record.credentialTimes.mapValues { max(0, now - $0) }
         expiresAt = token?.expiresAt
         unfinishedRotation = rotation.map {
-            UnfinishedRotation(credential: $0.kind.rawValue, step: $0.step.rawValue, startedAt: Timestamps.rfc3339($0.startedAt))
+            UnfinishedRotation(
+                credential: $0.kind.rawValue, step: $0.step.rawValue, startedAt: Timestamps.rfc3339($0.startedAt))
         }
     }
 
     /// "unfinished api_key rotation (step created): run `twvault rotate p --resume`", or nil.
     var rotationDescription: String? {
-        unfinishedRotation.map { "unfinished \($0.credential) rotation (step \($0.step)): run `twvault rotate \(name) --resume`" }
+        unfinishedRotation.map {
+            "unfinished \($0.credential) rotation (step \($0.step)): run `twvault rotate \(name) --resume`"
+        }
     }
 
     private var expiresAt: Int64?

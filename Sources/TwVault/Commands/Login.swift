@@ -32,14 +32,18 @@ struct Login: AsyncParsableCommand {
     var scope: String?
     @Flag(help: "Print the authorize URL only; do not start a browser.")
     var noBrowser = false
-    @Option(help: ArgumentHelp("Exchange this authorization code obtained elsewhere ('-' reads it from stdin).", valueName: "code"))
+    @Option(
+        help: ArgumentHelp(
+            "Exchange this authorization code obtained elsewhere ('-' reads it from stdin).", valueName: "code"))
     var code: String?
     @Option(help: ArgumentHelp("The redirect URI the code was issued for (with --code).", valueName: "uri"))
     var redirectUri: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard (code == nil) == (redirectUri == nil) else { throw ValidationError("--code and --redirect-uri go together") }
+        guard (code == nil) == (redirectUri == nil) else {
+            throw ValidationError("--code and --redirect-uri go together")
+        }
     }
 
     func run() async throws {
@@ -50,13 +54,15 @@ struct Login: AsyncParsableCommand {
         guard let clientID = record.clientID else {
             throw CLIError.usage("profile '\(name)' has no OAuth client: add one with --client-id")
         }
-        let endpoint = TokenEndpoint(url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
+        let endpoint = TokenEndpoint(
+            url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
         let token: TokenResponse
         do {
             if let code, let redirectUri {
                 let value = code == "-" ? try readCode() : code
-                token = try await endpoint.authorizationCode(code: value, redirectURI: redirectUri, codeVerifier: nil,
-                                                             clientID: clientID, clientSecret: record.clientSecret)
+                token = try await endpoint.authorizationCode(
+                    code: value, redirectURI: redirectUri, codeVerifier: nil,
+                    clientID: clientID, clientSecret: record.clientSecret)
             } else {
                 token = try await browserFlow(endpoint: endpoint, clientID: clientID, record: record, access: access)
             }
@@ -64,7 +70,9 @@ struct Login: AsyncParsableCommand {
             throw ProfileTwilioError(error: error, profile: name)
         }
         guard let refreshToken = token.refreshToken else {
-            throw CLIError.malformedInput("the token endpoint returned no refresh token: request the offline_access scope (--scope offline_access)")
+            throw CLIError.malformedInput(
+                "the token endpoint returned no refresh token: request the offline_access scope (--scope offline_access)"
+            )
         }
         let now = access.context.now()
         try vault.write { transaction in
@@ -74,37 +82,45 @@ struct Login: AsyncParsableCommand {
             current.refreshToken = refreshToken
             current.credentialTimes["refresh_token"] = now
             try transaction.put(current, profile: name, kind: .profile, now: now)
-            try transaction.put(CachedToken(accessToken: token.accessToken, idToken: token.idToken, tokenType: token.tokenType,
-                                            scope: token.scope, expiresAt: Int64(token.expiresAt.timeIntervalSince1970), obtainedAt: now),
-                                profile: name, kind: .token, now: now)
+            try transaction.put(
+                CachedToken(
+                    accessToken: token.accessToken, idToken: token.idToken, tokenType: token.tokenType,
+                    scope: token.scope, expiresAt: Int64(token.expiresAt.timeIntervalSince1970), obtainedAt: now),
+                profile: name, kind: .token, now: now)
         }
         Output.info("signed in: stored a refresh token for '\(name)'")
     }
 
-    private func browserFlow(endpoint: TokenEndpoint, clientID: String, record: ProfileRecord,
-                             access: VaultAccess) async throws -> TokenResponse {
+    private func browserFlow(
+        endpoint: TokenEndpoint, clientID: String, record: ProfileRecord,
+        access: VaultAccess
+    ) async throws -> TokenResponse {
         let listener = try LoopbackRedirect(port: port)
         let pkce = PKCE()
         let state = OAuthState.generate()
         let url = try AuthorizeURL.make(
             base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
-            redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state, pkce: pkce)
+            redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
+            pkce: pkce)
         Output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
         Output.info(url)
         if !noBrowser { openBrowser(url) }
         let query = try listener.waitForCallback(timeout: Login.timeoutSeconds)
         // The state ties the redirect to this login: another page cannot inject its own code.
         guard let returned = query["state"], returned == state else {
-            throw CLIError.malformedInput("the redirect carried a wrong or missing state: refused (try `twvault login` again)")
+            throw CLIError.malformedInput(
+                "the redirect carried a wrong or missing state: refused (try `twvault login` again)")
         }
         if let error = query["error"] {
-            throw CLIError.accessDenied("the authorization was refused (\(Names.printable(error))): run `twvault login` again")
+            throw CLIError.accessDenied(
+                "the authorization was refused (\(Names.printable(error))): run `twvault login` again")
         }
         guard let code = query["code"], !code.isEmpty else {
             throw CLIError.malformedInput("the redirect carried no authorization code")
         }
-        return try await endpoint.authorizationCode(code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
-                                                    clientID: clientID, clientSecret: record.clientSecret)
+        return try await endpoint.authorizationCode(
+            code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
+            clientID: clientID, clientSecret: record.clientSecret)
     }
 
     private func readCode() throws -> String {
@@ -116,7 +132,7 @@ struct Login: AsyncParsableCommand {
 
     /// `xdg-open URL` in the background when it exists; the URL is printed either way.
     private func openBrowser(_ url: String) {
-        for directory in (access_path()).split(separator: ":") {
+        for directory in searchPath().split(separator: ":") {
             let candidate = "\(directory)/xdg-open"
             guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
             let process = Process()
@@ -129,5 +145,5 @@ struct Login: AsyncParsableCommand {
         }
     }
 
-    private func access_path() -> String { CommandContext.current.env("PATH") ?? "/usr/bin:/bin" }
+    private func searchPath() -> String { CommandContext.current.env("PATH") ?? "/usr/bin:/bin" }
 }

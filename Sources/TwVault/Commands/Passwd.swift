@@ -23,9 +23,12 @@ struct Passwd: ParsableCommand {
     var removeSlot: String?
 
     func validate() throws {
-        guard addSlot == nil || removeSlot == nil else { throw ValidationError("--add-slot and --remove-slot exclude each other") }
+        guard addSlot == nil || removeSlot == nil else {
+            throw ValidationError("--add-slot and --remove-slot exclude each other")
+        }
         for label in [addSlot, removeSlot].compactMap({ $0 }) where !Names.isValidProfile(label) {
-            throw ValidationError("invalid slot label '\(Names.printable(label))': use 1-64 letters, digits, '.', '_' or '-'")
+            throw ValidationError(
+                "invalid slot label '\(Names.printable(label))': use 1-64 letters, digits, '.', '_' or '-'")
         }
     }
 

@@ -21,7 +21,9 @@ struct Remove: ParsableCommand {
     var yes = false
 
     func validate() throws {
-        guard Names.isValidProfile(profile) else { throw ValidationError("invalid profile name '\(Names.printable(profile))'") }
+        guard Names.isValidProfile(profile) else {
+            throw ValidationError("invalid profile name '\(Names.printable(profile))'")
+        }
     }
 
     func run() throws {
@@ -29,7 +31,8 @@ struct Remove: ParsableCommand {
         let file = try access.open()
         guard try file.hasProfile(profile) else { throw VaultError.profileNotFound(profile) }
         if !yes {
-            guard let answer = TerminalInput.confirm("Delete profile '\(profile)' and all its credentials? [y/N] ") else {
+            guard let answer = TerminalInput.confirm("Delete profile '\(profile)' and all its credentials? [y/N] ")
+            else {
                 throw CLIError.usage("no terminal to confirm on: pass --yes to delete '\(profile)'")
             }
             guard answer else { throw CLIError.exit(1) }

@@ -20,7 +20,9 @@ struct Rename: ParsableCommand {
 
     func validate() throws {
         for name in [old, new] where !Names.isValidProfile(name) {
-            throw ValidationError("invalid profile name '\(Names.printable(name))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            throw ValidationError(
+                "invalid profile name '\(Names.printable(name))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
         }
     }
 

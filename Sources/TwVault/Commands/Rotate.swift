@@ -52,7 +52,8 @@ struct Rotate: AsyncParsableCommand {
             throw ValidationError("--from-env and --stdin only supply a new secret for --client-secret")
         }
         guard !(resume && credential != nil) else {
-            throw ValidationError("--resume finishes whatever rotation was interrupted: give no credential flag with it")
+            throw ValidationError(
+                "--resume finishes whatever rotation was interrupted: give no credential flag with it")
         }
     }
 
@@ -72,7 +73,8 @@ struct Rotate: AsyncParsableCommand {
 
         var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
         if let state = try run.pending() {
-            Output.note("resuming the \(state.kind.rawValue) rotation \(state.id) of '\(name)' at step \(state.step.rawValue)")
+            Output.note(
+                "resuming the \(state.kind.rawValue) rotation \(state.id) of '\(name)' at step \(state.step.rawValue)")
             let interrupted: Credential = state.kind == .apiKey ? .apiKey : .authToken
             switch try await run.resume(state) {
             case .completed(let message):
@@ -125,7 +127,8 @@ struct Rotate: AsyncParsableCommand {
         } else {
             let secret = try TerminalInput.readSecret(
                 prompt: "New OAuth client secret: ",
-                noTerminal: CLIError.accessDenied("no terminal to ask for the new client secret: use --from-env or --stdin"))
+                noTerminal: CLIError.accessDenied(
+                    "no terminal to ask for the new client secret: use --from-env or --stdin"))
             value = secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         }
         try CredentialInput.checkSecret(value, name: name)

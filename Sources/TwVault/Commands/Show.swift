@@ -26,9 +26,10 @@ struct Show: ParsableCommand {
         guard try file.hasProfile(name) else { throw VaultError.profileNotFound(name) }
         let vault = try access.unlock(file)
         let now = access.context.now()
-        let summary = ProfileSummary(name: name, record: try vault.profile(name),
-                                     token: try vault.record(CachedToken.self, profile: name, kind: .token),
-                                     rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
+        let summary = ProfileSummary(
+            name: name, record: try vault.profile(name),
+            token: try vault.record(CachedToken.self, profile: name, kind: .token),
+            rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
         if json {
             Output.stdout(try JSONOutput.encode(summary))
             return
@@ -52,6 +53,7 @@ struct Show: ParsableCommand {
         lines.append(("credential age", summary.ageDescription))
         if let rotation = summary.rotationDescription { lines.append(("rotation", rotation)) }
         let width = lines.map(\.0.count).max() ?? 0
-        Output.stdout(lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 + "\n" }.joined())
+        Output.stdout(
+            lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 + "\n" }.joined())
     }
 }

@@ -34,18 +34,29 @@ struct Token: AsyncParsableCommand {
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         guard record.clientID != nil else {
-            throw CLIError.usage("profile '\(name)' has no OAuth client: add one with `twvault add \(name) --client-id OQ… --force`")
+            throw CLIError.usage(
+                "profile '\(name)' has no OAuth client: add one with `twvault add \(name) --client-id OQ… --force`")
         }
         let token = try await AccessTokens.obtain(for: name, vault: vault, access: access, force: refresh)
         if json {
             struct Answer: Encodable {
-                let access_token: String
-                let token_type: String
-                let expires_at: String
+                let accessToken: String
+                let tokenType: String
+                let expiresAt: String
                 let scope: String?
+
+                enum CodingKeys: String, CodingKey {
+                    case accessToken = "access_token"
+                    case tokenType = "token_type"
+                    case expiresAt = "expires_at"
+                    case scope
+                }
             }
-            Output.stdout(try JSONOutput.encode(Answer(access_token: token.accessToken, token_type: token.tokenType,
-                                                       expires_at: Timestamps.rfc3339(token.expiresAt), scope: token.scope)))
+            Output.stdout(
+                try JSONOutput.encode(
+                    Answer(
+                        accessToken: token.accessToken, tokenType: token.tokenType,
+                        expiresAt: Timestamps.rfc3339(token.expiresAt), scope: token.scope)))
         } else {
             Output.stdout(token.accessToken + "\n")
         }

@@ -1,7 +1,8 @@
 import Foundation
 import Vault
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command as a child (posix_spawn) and waits for it, forwarding SIGINT, SIGTERM and
@@ -12,7 +13,8 @@ enum ChildProcess {
     /// Runs `argv` (PATH-searched like a shell) with `environment`; returns the exit status to
     /// pass on: the child's, or 128 + the signal that killed it.
     static func run(_ argv: [String], environment: [String: String]) throws -> Int32 {
-        let program = try ProcessReplacement.resolve(argv[0], path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        let program = try ProcessReplacement.resolve(
+            argv[0], path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         let arguments = argv.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -103,10 +105,11 @@ enum SignalForwarding {
         if pid > 0, early != 0 { kill(pid, early) }
     }
 
-    private static let forward: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = {
-        signal, info, _ in
-        if let info, info.pointee.si_code == Int32(SI_KERNEL) { return }
-        let pid = SignalForwarding.child
-        if pid > 0 { kill(pid, signal) } else { SignalForwarding.early = signal }
-    }
+    private static let forward:
+        @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = {
+            signal, info, _ in
+            if let info, info.pointee.si_code == Int32(SI_KERNEL) { return }
+            let pid = SignalForwarding.child
+            if pid > 0 { kill(pid, signal) } else { SignalForwarding.early = signal }
+        }
 }

@@ -20,7 +20,9 @@ enum EphemeralKeys {
     static func lockName(_ entry: EphemeralKeyLedger.Entry) -> String { "ephemeral:" + entry.id }
 
     /// Records an entry, then creates the key.
-    static func issue(profile: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess) async throws -> Issued {
+    static func issue(profile: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess) async throws
+        -> Issued
+    {
         let admin = try TwilioEndpoints(context: access.context).admin(
             record, profile: profile, purpose: "an ephemeral API key")
         let entry = EphemeralKeyLedger.Entry(id: RotationID.make(), createdAt: access.context.now())
@@ -35,11 +37,13 @@ enum EphemeralKeys {
                 try update(profile: profile, vault: vault, now: access.context.now()) { ledger in
                     ledger.keys.removeAll { $0.id == entry.id }
                 }
-                throw RotationFailure(message + "; nothing changed at Twilio", exitCode: RotationFailure.exitCode(of: error))
+                throw RotationFailure(
+                    message + "; nothing changed at Twilio", exitCode: RotationFailure.exitCode(of: error))
             }
             // Twilio may have made it without the answer arriving: leave the entry for clean-up.
-            throw RotationFailure(message + "; a key Twilio may have made will be deleted by the next twvault command",
-                                  exitCode: RotationFailure.exitCode(of: error))
+            throw RotationFailure(
+                message + "; a key Twilio may have made will be deleted by the next twvault command",
+                exitCode: RotationFailure.exitCode(of: error))
         }
         CrashPoint.reached("ephemeral-create")
         var stored = entry
@@ -52,21 +56,27 @@ enum EphemeralKeys {
 
     /// Deletes the key of `issued` and its entry; warns (without failing) when Twilio cannot
     /// be reached, leaving the entry for the next command.
-    static func retire(_ issued: Issued, profile: String, record: ProfileRecord, vault: UnlockedVault,
-                       access: VaultAccess) async {
+    static func retire(
+        _ issued: Issued, profile: String, record: ProfileRecord, vault: UnlockedVault,
+        access: VaultAccess
+    ) async {
         do {
             try await delete(issued.entry, profile: profile, record: record, vault: vault, access: access)
             Output.note("deleted the ephemeral API key \(issued.key.sid)")
         } catch {
-            Output.warn("the ephemeral API key \(issued.key.sid) of '\(profile)' could not be deleted (\(RotationFailure.reason(error))); the next `twvault export`, `exec` or `rotate` will delete it")
+            Output.warn(
+                "the ephemeral API key \(issued.key.sid) of '\(profile)' could not be deleted (\(RotationFailure.reason(error))); the next `twvault export`, `exec` or `rotate` will delete it"
+            )
         }
         withExtendedLifetime(issued.lock) {}
     }
 
     /// Deletes an entry's key at Twilio (by SID, or by FriendlyName when the SID never
     /// arrived), then the entry.
-    static func delete(_ entry: EphemeralKeyLedger.Entry, profile: String, record: ProfileRecord, vault: UnlockedVault,
-                       access: VaultAccess) async throws {
+    static func delete(
+        _ entry: EphemeralKeyLedger.Entry, profile: String, record: ProfileRecord, vault: UnlockedVault,
+        access: VaultAccess
+    ) async throws {
         let admin = try TwilioEndpoints(context: access.context).admin(
             record, profile: profile, purpose: "deleting an ephemeral API key")
         if let sid = entry.keySID {
@@ -97,14 +107,21 @@ enum EphemeralKeys {
                 let record = try vault.profile(profile)
                 for entry in ledger.keys {
                     // A held lock means its twvault is still running the command.
-                    guard let lock = try? ProfileLock(vaultPath: vault.file.path, profile: lockName(entry),
-                                                      timeoutMilliseconds: 0) else { continue }
+                    guard
+                        let lock = try? ProfileLock(
+                            vaultPath: vault.file.path, profile: lockName(entry),
+                            timeoutMilliseconds: 0)
+                    else { continue }
                     defer { withExtendedLifetime(lock) {} }
                     do {
                         try await delete(entry, profile: profile, record: record, vault: vault, access: access)
-                        Output.info("deleted the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)'")
+                        Output.info(
+                            "deleted the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)'"
+                        )
                     } catch {
-                        Output.warn("the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)' could not be deleted yet (\(RotationFailure.reason(error)))")
+                        Output.warn(
+                            "the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)' could not be deleted yet (\(RotationFailure.reason(error)))"
+                        )
                     }
                 }
             } catch {
@@ -114,10 +131,13 @@ enum EphemeralKeys {
     }
 
     /// Read-modify-write of a profile's ledger in one transaction; an empty ledger is deleted.
-    static func update(profile: String, vault: UnlockedVault, now: Int64,
-                       _ change: @escaping (inout EphemeralKeyLedger) -> Void) throws {
+    static func update(
+        profile: String, vault: UnlockedVault, now: Int64,
+        _ change: @escaping (inout EphemeralKeyLedger) -> Void
+    ) throws {
         try vault.write { transaction in
-            var ledger = try transaction.record(EphemeralKeyLedger.self, profile: profile, kind: .ephemeralKeys)
+            var ledger =
+                try transaction.record(EphemeralKeyLedger.self, profile: profile, kind: .ephemeralKeys)
                 ?? EphemeralKeyLedger()
             change(&ledger)
             if ledger.keys.isEmpty {

@@ -100,7 +100,8 @@ extension RotationRun {
         let record = try profile()
         let admin = try endpoints.admin(record, profile: name, purpose: "rotating an API key")
         guard let oldSID = record.apiKeySID else {
-            throw CLIError.usage("profile '\(name)' has no API key to rotate; add one with `twvault add \(name) --api-key SK… --force`")
+            throw CLIError.usage(
+                "profile '\(name)' has no API key to rotate; add one with `twvault add \(name) --api-key SK… --force`")
         }
         var state = RotationState(id: RotationID.make(), kind: .apiKey, step: .creating, startedAt: now)
         state.oldKeySID = oldSID
@@ -157,9 +158,12 @@ extension RotationRun {
         if let old = state.oldKeySID, old != newSID {
             do {
                 let outcome = try await admin.deleteAPIKey(sid: old)
-                deleted = outcome == .deleted ? "; the old key \(old) was deleted" : "; the old key \(old) was already gone"
+                deleted =
+                    outcome == .deleted ? "; the old key \(old) was deleted" : "; the old key \(old) was already gone"
             } catch {
-                throw failure("the new API key \(newSID) of '\(name)' is current, but the old key \(old) could not be deleted (\(reason(error))): \(resumeHint)", cause: error)
+                throw failure(
+                    "the new API key \(newSID) of '\(name)' is current, but the old key \(old) could not be deleted (\(reason(error))): \(resumeHint)",
+                    cause: error)
             }
         }
         CrashPoint.reached("api-key-delete-old")
@@ -168,7 +172,9 @@ extension RotationRun {
     }
 
     /// The pending key failed verification: delete it, keep the old key current.
-    private func abandonAPIKey(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws -> RotationFailure {
+    private func abandonAPIKey(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws
+        -> RotationFailure
+    {
         var state = state
         state.step = .abandoning
         state.newKeySecret = nil
@@ -179,7 +185,9 @@ extension RotationRun {
         do {
             _ = try await admin.deleteAPIKey(sid: newSID)
         } catch {
-            return failure("\(what); it could not be deleted (\(reason(error))) and \(old) stays current: \(resumeHint) to delete it", cause: cause)
+            return failure(
+                "\(what); it could not be deleted (\(reason(error))) and \(old) stays current: \(resumeHint) to delete it",
+                cause: cause)
         }
         try save(nil)
         return failure("\(what); it was deleted and \(old) stays current", cause: cause)
@@ -187,7 +195,9 @@ extension RotationRun {
 
     /// The create call failed. After a 4xx nothing exists; otherwise Twilio may have made the
     /// key without the answer arriving, so look for it by its FriendlyName.
-    private func failedCreatingKey(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws -> RotationFailure {
+    private func failedCreatingKey(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws
+        -> RotationFailure
+    {
         let old = state.oldKeySID ?? "the old key"
         let what = "could not create a new API key for '\(name)' (\(reason(cause)))"
         if Self.certainlyNothingCreated(cause) {
@@ -197,10 +207,14 @@ extension RotationRun {
         do {
             let removed = try await deleteKeys(named: RotationState.keyFriendlyName(id: state.id), admin: admin)
             try save(nil)
-            let found = removed.isEmpty ? "Twilio holds no key from it" : "the key \(removed.joined(separator: ", ")) it made was deleted"
+            let found =
+                removed.isEmpty
+                ? "Twilio holds no key from it" : "the key \(removed.joined(separator: ", ")) it made was deleted"
             return failure("\(what); \(found) and \(old) stays current", cause: cause)
         } catch {
-            return failure("\(what), and whether Twilio made one could not be checked (\(reason(error))); \(old) stays current: \(resumeHint) to clean up", cause: cause)
+            return failure(
+                "\(what), and whether Twilio made one could not be checked (\(reason(error))); \(old) stays current: \(resumeHint) to clean up",
+                cause: cause)
         }
     }
 
@@ -224,11 +238,17 @@ extension RotationRun {
             do {
                 removed = try await deleteKeys(named: RotationState.keyFriendlyName(id: state.id), admin: admin)
             } catch {
-                throw failure("could not look for the key of the interrupted API-key rotation of '\(name)' (\(reason(error))); \(old) stays current: \(resumeHint) again later", cause: error)
+                throw failure(
+                    "could not look for the key of the interrupted API-key rotation of '\(name)' (\(reason(error))); \(old) stays current: \(resumeHint) again later",
+                    cause: error)
             }
             try save(nil)
-            let found = removed.isEmpty ? "Twilio held no key from it" : "deleted the key \(removed.joined(separator: ", ")) it left at Twilio"
-            return .rolledBack("the interrupted API-key rotation of '\(name)' had not stored its new key: \(found); \(old) is current", restart: true)
+            let found =
+                removed.isEmpty
+                ? "Twilio held no key from it" : "deleted the key \(removed.joined(separator: ", ")) it left at Twilio"
+            return .rolledBack(
+                "the interrupted API-key rotation of '\(name)' had not stored its new key: \(found); \(old) is current",
+                restart: true)
         case .created:
             return .completed(try await finishAPIKey(state, admin: admin))
         case .promoted, .promoting:
@@ -239,11 +259,15 @@ extension RotationRun {
                 do {
                     _ = try await admin.deleteAPIKey(sid: newSID)
                 } catch {
-                    throw failure("the unverified API key \(newSID) of '\(name)' could not be deleted (\(reason(error))); \(old) stays current: \(resumeHint) again later", cause: error)
+                    throw failure(
+                        "the unverified API key \(newSID) of '\(name)' could not be deleted (\(reason(error))); \(old) stays current: \(resumeHint) again later",
+                        cause: error)
                 }
             }
             try save(nil)
-            return .rolledBack("deleted the unverified API key \(newSID) of an earlier rotation of '\(name)'; \(old) is current", restart: false)
+            return .rolledBack(
+                "deleted the unverified API key \(newSID) of an earlier rotation of '\(name)'; \(old) is current",
+                restart: false)
         }
     }
 }
@@ -335,10 +359,12 @@ extension RotationRun {
         }
         do {
             _ = try await endpoints.api(accountSID: account, username: account, password: old).fetchAccount()
-        } catch where Self.isUnauthorized(error) {
+        } catch  where Self.isUnauthorized(error) {
             return try finishPromotion(primary: nil)
         } catch {
-            throw failure("promoting the new auth token of '\(name)' failed (\(reason(cause))) and whether Twilio did it could not be checked (\(reason(error))); the vault holds the new token, which works either way: \(resumeHint)", cause: cause)
+            throw failure(
+                "promoting the new auth token of '\(name)' failed (\(reason(cause))) and whether Twilio did it could not be checked (\(reason(error))); the vault holds the new token, which works either way: \(resumeHint)",
+                cause: cause)
         }
         // The old token still works: Twilio did not promote. Make it current again, then
         // delete the secondary.
@@ -350,28 +376,37 @@ extension RotationRun {
         do {
             _ = try await admin.deleteSecondaryAuthToken()
         } catch {
-            throw failure("\(what); the old token is current again, but the new (secondary) token could not be deleted (\(reason(error))): \(resumeHint) to delete it", cause: cause)
+            throw failure(
+                "\(what); the old token is current again, but the new (secondary) token could not be deleted (\(reason(error))): \(resumeHint) to delete it",
+                cause: cause)
         }
         try save(nil)
         throw failure("\(what); the new token was deleted and the old one stays current", cause: cause)
     }
 
-    private func abandonAuthToken(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws -> RotationFailure {
+    private func abandonAuthToken(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws
+        -> RotationFailure
+    {
         var state = state
         state.step = .abandoning
         state.newAuthToken = nil
         try save(state)
-        let what = "a new auth token (Twilio's secondary) was created for '\(name)' but could not be verified (\(reason(cause)))"
+        let what =
+            "a new auth token (Twilio's secondary) was created for '\(name)' but could not be verified (\(reason(cause)))"
         do {
             _ = try await admin.deleteSecondaryAuthToken()
         } catch {
-            return failure("\(what); it could not be deleted (\(reason(error))) and the old token stays current: \(resumeHint) to delete it", cause: cause)
+            return failure(
+                "\(what); it could not be deleted (\(reason(error))) and the old token stays current: \(resumeHint) to delete it",
+                cause: cause)
         }
         try save(nil)
         return failure("\(what); it was deleted and the old token stays current", cause: cause)
     }
 
-    private func failedCreatingSecondary(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws -> RotationFailure {
+    private func failedCreatingSecondary(_ state: RotationState, admin: TwilioAPI, cause: any Error) async throws
+        -> RotationFailure
+    {
         let what = "could not create a new auth token for '\(name)' (\(reason(cause)))"
         if Self.certainlyNothingCreated(cause) {
             try save(nil)
@@ -381,7 +416,9 @@ extension RotationRun {
         do {
             _ = try await admin.deleteSecondaryAuthToken()
         } catch {
-            return failure("\(what), and a secondary token Twilio may have made could not be deleted (\(reason(error))); the old token stays current: \(resumeHint) to clean up", cause: cause)
+            return failure(
+                "\(what), and a secondary token Twilio may have made could not be deleted (\(reason(error))); the old token stays current: \(resumeHint) to clean up",
+                cause: cause)
         }
         try save(nil)
         return failure("\(what); Twilio holds no secondary token and the old token stays current", cause: cause)
@@ -402,11 +439,15 @@ extension RotationRun {
             do {
                 _ = try await admin.deleteSecondaryAuthToken()
             } catch {
-                throw failure("could not delete the secondary auth token of the interrupted rotation of '\(name)' (\(reason(error))); the old token stays current: \(resumeHint) again later", cause: error)
+                throw failure(
+                    "could not delete the secondary auth token of the interrupted rotation of '\(name)' (\(reason(error))); the old token stays current: \(resumeHint) again later",
+                    cause: error)
             }
             try save(nil)
             let restart = state.step == .creating
-            return .rolledBack("the interrupted auth-token rotation of '\(name)' was undone: Twilio holds no secondary token and the old token is current", restart: restart)
+            return .rolledBack(
+                "the interrupted auth-token rotation of '\(name)' was undone: Twilio holds no secondary token and the old token is current",
+                restart: restart)
         case .created:
             let admin = try endpoints.admin(record, profile: name, purpose: "rotating the auth token")
             return .completed(try await finishAuthToken(state, admin: admin))
@@ -416,11 +457,13 @@ extension RotationRun {
             }
             do {
                 _ = try await endpoints.api(accountSID: account, username: account, password: old).fetchAccount()
-            } catch where Self.isUnauthorized(error) {
+            } catch  where Self.isUnauthorized(error) {
                 // The old token no longer works: Twilio promoted the new one.
                 return .completed(try finishPromotion(primary: nil))
             } catch {
-                throw failure("could not check whether Twilio promoted the new auth token of '\(name)' (\(reason(error))); the vault holds the new token, which works either way: \(resumeHint) again later", cause: error)
+                throw failure(
+                    "could not check whether Twilio promoted the new auth token of '\(name)' (\(reason(error))); the vault holds the new token, which works either way: \(resumeHint) again later",
+                    cause: error)
             }
             return .completed(try await promote(state))
         }
@@ -435,7 +478,8 @@ extension RotationRun {
     func rotateRefreshToken() async throws -> String {
         let record = try profile()
         guard record.clientID != nil, let old = record.refreshToken else {
-            throw CLIError.usage("profile '\(name)' has no refresh token to rotate: sign in with `twvault login \(name)`")
+            throw CLIError.usage(
+                "profile '\(name)' has no refresh token to rotate: sign in with `twvault login \(name)`")
         }
         let token = try await AccessTokens.exchange(record, profile: name, access: access)
         let now = self.now
@@ -456,7 +500,9 @@ extension RotationRun {
             try transaction.put(cached, profile: name, kind: .token, now: now)
         }
         guard newRefresh != nil else {
-            throw RotationFailure("the token endpoint issued no new refresh token for '\(name)' (the app may not rotate refresh tokens); the current one stays", exitCode: 69)
+            throw RotationFailure(
+                "the token endpoint issued no new refresh token for '\(name)' (the app may not rotate refresh tokens); the current one stays",
+                exitCode: 69)
         }
         return "rotated the refresh token of '\(name)'"
     }
@@ -471,13 +517,16 @@ extension RotationRun {
         guard secret != record.clientSecret else {
             throw CLIError.usage("the new client secret of '\(name)' is the one already stored")
         }
-        let endpoint = TokenEndpoint(url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
+        let endpoint = TokenEndpoint(
+            url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
         let token: TokenResponse
         do {
             token = try await endpoint.clientCredentials(
                 clientID: clientID, clientSecret: secret, scope: record.scope, audience: record.audience)
         } catch {
-            throw failure("the token endpoint did not accept the new client secret of '\(name)' (\(error.message(profile: name).trimmingCharacters(in: ["."]))); nothing was stored and the current secret stays", cause: error)
+            throw failure(
+                "the token endpoint did not accept the new client secret of '\(name)' (\(error.message(profile: name).trimmingCharacters(in: ["."]))); nothing was stored and the current secret stays",
+                cause: error)
         }
         let now = self.now
         let name = self.name

@@ -56,7 +56,9 @@ struct TwilioEndpoints {
     /// auth token is required.
     func admin(_ record: ProfileRecord, profile: String, purpose: String) throws -> TwilioAPI {
         guard let account = record.accountSID, let token = record.authToken else {
-            throw CLIError.usage("\(purpose) needs the profile's account SID and auth token (API keys cannot manage keys); add them with `twvault add \(profile) --force`")
+            throw CLIError.usage(
+                "\(purpose) needs the profile's account SID and auth token (API keys cannot manage keys); add them with `twvault add \(profile) --force`"
+            )
         }
         return try api(accountSID: account, username: account, password: token)
     }
@@ -81,7 +83,7 @@ enum CrashPoint {
     /// `TWVAULT_TEST_CRASH_AFTER` names `step`.
     static func reached(_ step: String, context: CommandContext = .current) {
         #if DEBUG
-        if context.environment["TWVAULT_TEST_CRASH_AFTER"] == step { _exit(137) }
+            if context.environment["TWVAULT_TEST_CRASH_AFTER"] == step { _exit(137) }
         #endif
     }
 }

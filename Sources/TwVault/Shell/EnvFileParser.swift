@@ -37,7 +37,7 @@ public enum EnvFileParser {
         var unsetNames: Set<String> = []
         var lineNumber = 0
         var lineStart = 0
-        while lineStart <= input.count {  // the segment after a final LF is empty, hence blank
+        while lineStart <= input.count { // the segment after a final LF is empty, hence blank
             lineNumber += 1
             var lineEnd = lineStart
             while lineEnd < input.count, input[lineEnd] != Byte.newline { lineEnd += 1 }
@@ -105,7 +105,8 @@ private enum Byte {
 
     static func isBlank(_ byte: UInt8) -> Bool { byte == space || byte == tab }
     static func isLetter(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
     }
     static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
     static func isNameStart(_ byte: UInt8) -> Bool { isLetter(byte) || byte == underscore }

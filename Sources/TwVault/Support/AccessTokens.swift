@@ -10,14 +10,18 @@ enum AccessTokens {
     static let refreshMargin: Int64 = 60
 
     /// The token to export, or `nil` for profiles without an OAuth client.
-    static func valid(for name: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess) async throws -> String? {
+    static func valid(for name: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess) async throws
+        -> String?
+    {
         guard record.clientID != nil else { return nil }
         return try await obtain(for: name, vault: vault, access: access, force: false).accessToken
     }
 
     /// A cached token with time left, or a fresh one. `force` exchanges even when the cache is
     /// valid (`token --refresh`).
-    static func obtain(for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool) async throws -> CachedToken {
+    static func obtain(for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool) async throws
+        -> CachedToken
+    {
         let now = access.context.now()
         let before = try vault.record(CachedToken.self, profile: name, kind: .token)
         if !force, let before, before.expiresAt - now > refreshMargin {
@@ -29,8 +33,9 @@ enum AccessTokens {
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
         defer { withExtendedLifetime(lock) {} }
         if let cached = try vault.record(CachedToken.self, profile: name, kind: .token),
-           cached.expiresAt - access.context.now() > refreshMargin,
-           !force || cached.accessToken != before?.accessToken {
+            cached.expiresAt - access.context.now() > refreshMargin,
+            !force || cached.accessToken != before?.accessToken
+        {
             // Another process exchanged while this one waited (for --refresh: after it asked).
             Output.note("another process refreshed the token of '\(name)'")
             return cached
@@ -53,7 +58,9 @@ enum AccessTokens {
             }
             try transaction.put(cached, profile: name, kind: .token, now: access.context.now())
         }
-        Output.note("stored a new access token for '\(name)' (valid \(Durations.describe(max(0, cached.expiresAt - access.context.now()))))")
+        Output.note(
+            "stored a new access token for '\(name)' (valid \(Durations.describe(max(0, cached.expiresAt - access.context.now()))))"
+        )
         return cached
     }
 
@@ -67,14 +74,18 @@ enum AccessTokens {
         do {
             if let refreshToken = record.refreshToken {
                 Output.note("refreshing the access token of '\(profile)' at \(hostOf(endpoint.url))")
-                return try await endpoint.refresh(refreshToken: refreshToken, clientID: clientID, clientSecret: record.clientSecret)
+                return try await endpoint.refresh(
+                    refreshToken: refreshToken, clientID: clientID, clientSecret: record.clientSecret)
             }
             guard let secret = record.clientSecret else {
-                throw CLIError.accessDenied("profile '\(profile)' has neither a refresh token nor a client secret: run `twvault login \(profile)`")
+                throw CLIError.accessDenied(
+                    "profile '\(profile)' has neither a refresh token nor a client secret: run `twvault login \(profile)`"
+                )
             }
             Output.note("requesting a client-credentials token for '\(profile)' at \(hostOf(endpoint.url))")
-            return try await endpoint.clientCredentials(clientID: clientID, clientSecret: secret, scope: record.scope,
-                                                        audience: record.audience)
+            return try await endpoint.clientCredentials(
+                clientID: clientID, clientSecret: secret, scope: record.scope,
+                audience: record.audience)
         } catch let error as TwilioError {
             throw ProfileTwilioError(error: error, profile: profile)
         }

@@ -36,7 +36,7 @@ public enum CLIError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .usage(message), let .malformedInput(message), let .accessDenied(message), let .exists(message),
-             let .notFound(message), let .temporary(message), let .cannotExecute(message, _):
+            let .notFound(message), let .temporary(message), let .cannotExecute(message, _):
             message
         case let .exit(code): "exit \(code)"
         }

@@ -26,7 +26,9 @@ struct CredentialInput {
     ]
     /// Names `export` prints that `add --stdin` ignores, so an export can be piped back in.
     static let ignoredNames = ["TWVAULT_PROFILE", "TWILIO_ACCESS_TOKEN"]
-    static let secretNames: Set = ["TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "TWILIO_CLIENT_SECRET", "TWILIO_REFRESH_TOKEN"]
+    static let secretNames: Set = [
+        "TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "TWILIO_CLIENT_SECRET", "TWILIO_REFRESH_TOKEN",
+    ]
 
     var values: [String: String] = [:]
     var tokenURL: String?
@@ -53,10 +55,12 @@ struct CredentialInput {
                 if ignoredNames.contains(name) { continue }
                 guard acceptedNames.contains(name) else {
                     // A pasted secret can parse as a name (`abc=`): name it only when it looks like one.
-                    let looksLikeName = name.utf8.count <= 40 && name.hasPrefix("TW")
+                    let looksLikeName =
+                        name.utf8.count <= 40 && name.hasPrefix("TW")
                         && name.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
                     let shown = looksLikeName ? "an unknown variable \(name)" : "an unknown variable"
-                    throw CLIError.malformedInput("stdin names \(shown); accepted: \(acceptedNames.joined(separator: ", "))")
+                    throw CLIError.malformedInput(
+                        "stdin names \(shown); accepted: \(acceptedNames.joined(separator: ", "))")
                 }
                 try input.merge(name, value, from: "stdin")
             }
@@ -86,7 +90,8 @@ struct CredentialInput {
             wanted.append(("TWILIO_CLIENT_SECRET", "OAuth client secret (Enter to skip): ", true))
         }
         guard !wanted.isEmpty else {
-            throw CLIError.usage("give --account-sid, --api-key or --client-id (with secrets prompted), or use --from-env or --stdin")
+            throw CLIError.usage(
+                "give --account-sid, --api-key or --client-id (with secrets prompted), or use --from-env or --stdin")
         }
         let noTerminal = CLIError.accessDenied("no terminal to ask for secrets: use --from-env or --stdin")
         guard isTerminal else { throw noTerminal }
@@ -126,16 +131,22 @@ struct CredentialInput {
         if values["TWILIO_API_SECRET"] != nil, values["TWILIO_API_KEY"] == nil {
             throw CLIError.usage("TWILIO_API_SECRET needs its key SID (--api-key or TWILIO_API_KEY)")
         }
-        if (values["TWILIO_API_KEY"] != nil || values["TWILIO_AUTH_TOKEN"] != nil), values["TWILIO_ACCOUNT_SID"] == nil {
+        if values["TWILIO_API_KEY"] != nil || values["TWILIO_AUTH_TOKEN"] != nil, values["TWILIO_ACCOUNT_SID"] == nil {
             throw CLIError.usage("an auth token or API key needs the account SID (--account-sid or TWILIO_ACCOUNT_SID)")
         }
-        if (values["TWILIO_CLIENT_SECRET"] != nil || values["TWILIO_REFRESH_TOKEN"] != nil), values["TWILIO_CLIENT_ID"] == nil {
-            throw CLIError.usage("a client secret or refresh token needs the OAuth client id (--client-id or TWILIO_CLIENT_ID)")
+        if values["TWILIO_CLIENT_SECRET"] != nil || values["TWILIO_REFRESH_TOKEN"] != nil,
+            values["TWILIO_CLIENT_ID"] == nil
+        {
+            throw CLIError.usage(
+                "a client secret or refresh token needs the OAuth client id (--client-id or TWILIO_CLIENT_ID)")
         }
-        let usable = (values["TWILIO_ACCOUNT_SID"] != nil && (values["TWILIO_AUTH_TOKEN"] != nil || values["TWILIO_API_SECRET"] != nil))
+        let usable =
+            (values["TWILIO_ACCOUNT_SID"] != nil
+                && (values["TWILIO_AUTH_TOKEN"] != nil || values["TWILIO_API_SECRET"] != nil))
             || values["TWILIO_CLIENT_ID"] != nil
         guard usable else {
-            throw CLIError.usage("the profile has no usable credentials: give an auth token, an API key and secret, or an OAuth client")
+            throw CLIError.usage(
+                "the profile has no usable credentials: give an auth token, an API key and secret, or an OAuth client")
         }
     }
 
@@ -150,9 +161,11 @@ struct CredentialInput {
 
     static func isSimpleWord(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
-        return (1...32).contains(bytes.count) && bytes.allSatisfy {
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
-        }
+        return (1...32).contains(bytes.count)
+            && bytes.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
+            }
     }
 
     func makeRecord(now: Int64) throws -> ProfileRecord {
@@ -172,8 +185,10 @@ struct CredentialInput {
         }
         record.scope = scope
         record.audience = audience
-        for (name, key) in [("TWILIO_AUTH_TOKEN", "auth_token"), ("TWILIO_API_SECRET", "api_key"),
-                            ("TWILIO_CLIENT_SECRET", "client_secret"), ("TWILIO_REFRESH_TOKEN", "refresh_token")]
+        for (name, key) in [
+            ("TWILIO_AUTH_TOKEN", "auth_token"), ("TWILIO_API_SECRET", "api_key"),
+            ("TWILIO_CLIENT_SECRET", "client_secret"), ("TWILIO_REFRESH_TOKEN", "refresh_token"),
+        ]
         where values[name] != nil {
             record.credentialTimes[key] = now
         }
@@ -193,7 +208,8 @@ struct CredentialInput {
 enum EndpointURL {
     static func check(_ text: String, what: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
+            let host = components.host, !host.isEmpty
+        else {
             throw CLIError.usage("\(what) is not a valid URL")
         }
         if scheme == "https" { return }

@@ -2,10 +2,15 @@ import ArgumentParser
 
 /// Options every command accepts.
 public struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The vault file (default: $TWVAULT_VAULT, else ~/.local/share/twvault/vault.db).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The vault file (default: $TWVAULT_VAULT, else ~/.local/share/twvault/vault.db).", valueName: "path"))
     public var vault: String?
 
-    @Option(name: .long, help: ArgumentHelp("Read the passphrase from this file (one trailing newline is removed).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Read the passphrase from this file (one trailing newline is removed).", valueName: "path"))
     public var passphraseFile: String?
 
     @Option(name: .long, help: ArgumentHelp("Read the passphrase from this open file descriptor.", valueName: "n"))
@@ -21,7 +26,8 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The same options as plain values.
     var values: AccessOptions {
-        AccessOptions(vault: vault, passphraseFile: passphraseFile, passphraseFd: passphraseFd, quiet: quiet, verbose: verbose)
+        AccessOptions(
+            vault: vault, passphraseFile: passphraseFile, passphraseFd: passphraseFd, quiet: quiet, verbose: verbose)
     }
 }
 
@@ -48,7 +54,11 @@ enum KDFLevel: String, ExpressibleByArgument, CaseIterable {
 
 /// Options for commands that may set a new passphrase.
 struct NewPassphraseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Read the new passphrase from this file (else $TWVAULT_NEW_PASSPHRASE, else asked twice).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Read the new passphrase from this file (else $TWVAULT_NEW_PASSPHRASE, else asked twice).",
+            valueName: "path"))
     var newPassphraseFile: String?
 
     @Option(name: .long, help: "Argon2id cost of the new passphrase: interactive, moderate (default) or sensitive.")

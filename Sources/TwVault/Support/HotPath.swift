@@ -51,7 +51,7 @@ enum HotPath {
             case "--quiet": options.quiet = true
             case "--verbose": options.verbose = true
             case "--no-token" where command == "export", "--refresh" where command == "token",
-                 "--json" where command == "token":
+                "--json" where command == "token":
                 flags.append(name)
             default:
                 return nil

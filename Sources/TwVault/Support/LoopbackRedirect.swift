@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A one-shot HTTP listener on 127.0.0.1 that receives the OAuth redirect
@@ -20,7 +21,9 @@ final class LoopbackRedirect {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 4) == 0 else {
             let message = String(cString: strerror(errno))
@@ -58,16 +61,19 @@ final class LoopbackRedirect {
             var timeoutValue = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
             guard let target = readRequestTarget(client) else { continue }
-            guard let components = URLComponents(string: "http://127.0.0.1" + target), components.path == "/callback" else {
+            guard let components = URLComponents(string: "http://127.0.0.1" + target), components.path == "/callback"
+            else {
                 respond(client, status: "404 Not Found", body: "Not found.")
                 continue
             }
             var query: [String: String] = [:]
             for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
             let failed = query["error"] != nil || query["code"] == nil
-            respond(client, status: failed ? "400 Bad Request" : "200 OK",
-                    body: failed ? "twvault: the authorization did not succeed. You can close this tab."
-                                 : "twvault: signed in. You can close this tab and return to the terminal.")
+            respond(
+                client, status: failed ? "400 Bad Request" : "200 OK",
+                body: failed
+                    ? "twvault: the authorization did not succeed. You can close this tab."
+                    : "twvault: signed in. You can close this tab and return to the terminal.")
             return query
         }
     }
@@ -82,7 +88,9 @@ final class LoopbackRedirect {
             count += got
             if buffer[0..<count].contains(UInt8(ascii: "\n")) { break }
         }
-        guard let line = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\r\n").first else { return nil }
+        guard let line = String(decoding: buffer[0..<count], as: UTF8.self).split(separator: "\r\n").first else {
+            return nil
+        }
         let parts = line.split(separator: " ")
         guard parts.count >= 2, parts[0] == "GET" else { return nil }
         return String(parts[1])
@@ -90,7 +98,8 @@ final class LoopbackRedirect {
 
     private func respond(_ client: Int32, status: String, body: String) {
         let html = "<!doctype html><meta charset=utf-8><title>twvault</title><p>\(body)</p>\n"
-        let response = "HTTP/1.1 \(status)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n"
+        let response =
+            "HTTP/1.1 \(status)\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n"
             + "Cache-Control: no-store\r\nConnection: close\r\n\r\n" + html
         _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }

@@ -10,7 +10,9 @@ enum ProfileEnvironment {
     ]
 
     /// (name, value) pairs; `nil` means "unset". The refresh token is never included.
-    static func variables(profile name: String, _ record: ProfileRecord, accessToken: String?) -> [(name: String, value: String?)] {
+    static func variables(profile name: String, _ record: ProfileRecord, accessToken: String?) -> [(
+        name: String, value: String?
+    )] {
         [
             ("TWILIO_ACCOUNT_SID", record.accountSID),
             ("TWILIO_AUTH_TOKEN", record.authToken),
@@ -27,7 +29,9 @@ enum ProfileEnvironment {
 
     /// The child environment for `exec`: the parent's, minus every managed variable and every
     /// unlock secret (`TWVAULT_SESSION`, `TWVAULT_PASSPHRASE*`), plus the profile's values.
-    static func childEnvironment(parent: [String: String], variables: [(name: String, value: String?)]) -> [String: String] {
+    static func childEnvironment(parent: [String: String], variables: [(name: String, value: String?)]) -> [String:
+        String]
+    {
         var environment = parent.filter { name, _ in
             !managedNames.contains(name) && name != "TWVAULT_SESSION" && !name.hasPrefix("TWVAULT_PASSPHRASE")
                 && name != "TWVAULT_NEW_PASSPHRASE"

@@ -1,6 +1,7 @@
 import VaultCrypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Prompts on the controlling terminal (never stdout), without echo, into wipeable memory.
@@ -43,7 +44,8 @@ enum TerminalInput {
         var answer = [UInt8](repeating: 0, count: 64)
         let count = answer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return false }
-        let text = String(decoding: answer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let text = String(decoding: answer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            .lowercased()
         return text == "y" || text == "yes"
     }
 }

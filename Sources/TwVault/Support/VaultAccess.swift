@@ -39,7 +39,8 @@ struct VaultAccess {
     /// How long a writer waits for another process's lock before exiting 75:
     /// `$TWVAULT_BUSY_TIMEOUT_MS` (0 to 600000), else 5 s.
     var busyTimeoutMilliseconds: Int32 {
-        guard let text = context.env("TWVAULT_BUSY_TIMEOUT_MS"), let value = Int32(text), (0...600_000).contains(value) else {
+        guard let text = context.env("TWVAULT_BUSY_TIMEOUT_MS"), let value = Int32(text), (0...600_000).contains(value)
+        else {
             return 5000
         }
         return value
@@ -55,11 +56,15 @@ struct VaultAccess {
         if let fd = options.passphraseFd {
             channels.append(.descriptor(fd))
         } else if let text = context.env("TWVAULT_PASSPHRASE_FD") {
-            guard let fd = Int32(text), fd >= 0 else { throw CLIError.usage("TWVAULT_PASSPHRASE_FD must be a file descriptor number") }
+            guard let fd = Int32(text), fd >= 0 else {
+                throw CLIError.usage("TWVAULT_PASSPHRASE_FD must be a file descriptor number")
+            }
             channels.append(.descriptor(fd))
         }
         guard channels.count <= 1 else {
-            throw CLIError.usage("more than one passphrase source is set (TWVAULT_PASSPHRASE, a passphrase file, a passphrase descriptor): use exactly one")
+            throw CLIError.usage(
+                "more than one passphrase source is set (TWVAULT_PASSPHRASE, a passphrase file, a passphrase descriptor): use exactly one"
+            )
         }
         return channels.first
     }
@@ -87,7 +92,8 @@ struct VaultAccess {
         } else {
             passphrase = try TerminalInput.readNewSecret(
                 prompt: "New passphrase: ", confirm: "Repeat the new passphrase: ",
-                noTerminal: CLIError.accessDenied("no new passphrase: set TWVAULT_NEW_PASSPHRASE or --new-passphrase-file, or run in a terminal"))
+                noTerminal: CLIError.accessDenied(
+                    "no new passphrase: set TWVAULT_NEW_PASSPHRASE or --new-passphrase-file, or run in a terminal"))
         }
         guard passphrase.count > 0 else { throw CLIError.usage("the passphrase must not be empty") }
         return passphrase
@@ -159,7 +165,8 @@ enum PassphraseChannel {
         case let .file(path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw CLIError.accessDenied("cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
+                throw CLIError.accessDenied(
+                    "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
             }
             defer { close(fd) }
             return try SecretReader.readAll(fd: fd, what: "the passphrase file").strippingOneNewline()

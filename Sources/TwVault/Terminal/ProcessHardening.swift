@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process-wide protections applied first thing at start-up.
@@ -20,36 +20,36 @@ public enum ProcessHardening {
         var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
         if setrlimit(coreLimitResource, &noCore) != 0 { failed.append("setrlimit(RLIMIT_CORE)") }
         #if os(Linux)
-        if systemPrctl(prSetDumpable, 0, 0, 0, 0) != 0 { failed.append("prctl(PR_SET_DUMPABLE)") }
+            if systemPrctl(prSetDumpable, 0, 0, 0, 0) != 0 { failed.append("prctl(PR_SET_DUMPABLE)") }
         #endif
         return failed
     }
 
     #if os(Linux)
-    /// Whether the process may be dumped or traced by its user: 1 normally, 0 after `apply()`.
-    /// The corresponding C call is `prctl(PR_GET_DUMPABLE)`.
-    public static var isDumpable: Bool { systemPrctl(prGetDumpable, 0, 0, 0, 0) == 1 }
+        /// Whether the process may be dumped or traced by its user: 1 normally, 0 after `apply()`.
+        /// The corresponding C call is `prctl(PR_GET_DUMPABLE)`.
+        public static var isDumpable: Bool { systemPrctl(prGetDumpable, 0, 0, 0, 0) == 1 }
 
-    /// From `<linux/prctl.h>`, which the Glibc module does not import.
-    private static let prGetDumpable: Int32 = 3
-    private static let prSetDumpable: Int32 = 4
+        /// From `<linux/prctl.h>`, which the Glibc module does not import.
+        private static let prGetDumpable: Int32 = 3
+        private static let prSetDumpable: Int32 = 4
     #endif
 
     /// Glibc imports `RLIMIT_CORE` as an enum case of `__rlimit_resource`; setrlimit wants the raw value.
     private static var coreLimitResource: __rlimit_resource_t {
         #if os(Linux)
-        __rlimit_resource_t(RLIMIT_CORE.rawValue)
+            __rlimit_resource_t(RLIMIT_CORE.rawValue)
         #else
-        RLIMIT_CORE
+            RLIMIT_CORE
         #endif
     }
 }
 
 #if os(Linux)
-/// glibc's `prctl`, which the Glibc module does not import (`<sys/prctl.h>` is not in its
-/// umbrella) and which this target cannot reach through a C shim of its own. It is declared
-/// variadic in C; on the Linux x86_64 and arm64 ABIs integer arguments are passed the same
-/// way to variadic and fixed-argument functions, so a fixed five-argument call is sound.
-@_silgen_name("prctl")
-private func systemPrctl(_ option: Int32, _ arg2: UInt, _ arg3: UInt, _ arg4: UInt, _ arg5: UInt) -> Int32
+    /// glibc's `prctl`, which the Glibc module does not import (`<sys/prctl.h>` is not in its
+    /// umbrella) and which this target cannot reach through a C shim of its own. It is declared
+    /// variadic in C; on the Linux x86_64 and arm64 ABIs integer arguments are passed the same
+    /// way to variadic and fixed-argument functions, so a fixed five-argument call is sound.
+    @_silgen_name("prctl")
+    private func systemPrctl(_ option: Int32, _ arg2: UInt, _ arg3: UInt, _ arg4: UInt, _ arg5: UInt) -> Int32
 #endif

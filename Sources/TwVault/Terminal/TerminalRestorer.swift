@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Puts the terminal's settings back if a signal ends the process while echo is off;

@@ -63,14 +63,16 @@ struct EnvFileParserTests {
         // `?` is not bare; this line must fail. Check the rest without it first.
         let withoutURL = text.replacingOccurrences(of: "TWILIO_URL=https://example.com:8443/path?x\n", with: "")
         let parsed = try EnvFileParser.parse(withoutURL)
-        #expect(parsed.map(\.name) == [
-            "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_REGION",
-            "TWILIO_EDGE", "TWILIO_CLIENT_SECRET", "TWILIO_CLIENT_ID", "lower_case",
-        ])
-        #expect(parsed.map(\.stringValue) == [
-            "AC0123456789abcdef0123456789abcdef", "s3cr3t value", "SK0123", "a \"quoted\" \\ value with ' and #",
-            "us1#not-a-comment", "a'bcd", "b64+/==", "", "ok",
-        ])
+        #expect(
+            parsed.map(\.name) == [
+                "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_REGION",
+                "TWILIO_EDGE", "TWILIO_CLIENT_SECRET", "TWILIO_CLIENT_ID", "lower_case",
+            ])
+        #expect(
+            parsed.map(\.stringValue) == [
+                "AC0123456789abcdef0123456789abcdef", "s3cr3t value", "SK0123", "a \"quoted\" \\ value with ' and #",
+                "us1#not-a-comment", "a'bcd", "b64+/==", "", "ok",
+            ])
         #expect(parsed.map(\.line) == [3, 4, 5, 6, 7, 8, 9, 10, 12])
         #expect(throws: EnvFileError(line: 11, variable: "TWILIO_URL", problem: .unquotedSpecialCharacter)) {
             _ = try EnvFileParser.parse(text)
@@ -85,7 +87,8 @@ struct EnvFileParserTests {
         }
     }
 
-    @Test("errors carry the line number and the name, never the value",
+    @Test(
+        "errors carry the line number and the name, never the value",
         arguments: [
             ("A=1\nTWILIO_AUTH_TOKEN='s3cret", 2, "TWILIO_AUTH_TOKEN", EnvFileError.Problem.unterminatedQuote),
             ("TWILIO_AUTH_TOKEN=\"s3cret", 1, "TWILIO_AUTH_TOKEN", .unterminatedQuote),
@@ -117,7 +120,8 @@ struct EnvFileParserTests {
         #expect(!expected.description.contains("s3cret"))
     }
 
-    @Test("errors without a variable name",
+    @Test(
+        "errors without a variable name",
         arguments: [
             ("echo hi", 1, EnvFileError.Problem.expectedAssignment),
             ("s3cretpastedalone", 1, .expectedAssignment), ("TWILIO_AUTH_TOKEN s3cret", 1, .expectedAssignment),
@@ -135,7 +139,11 @@ struct EnvFileParserTests {
     @Test("invalid UTF-8 is refused with its line number")
     func invalidUTF8() {
         let input = Array("A=1\nB='".utf8) + [0xC3, 0x28] + Array("'\n".utf8)
-        #expect(throws: EnvFileError(line: 2, variable: nil, problem: .invalidUTF8)) { _ = try EnvFileParser.parse(input) }
-        #expect(EnvFileError(line: 3, variable: "X", problem: .unterminatedQuote).description == "line 3: unterminated quote in X")
+        #expect(throws: EnvFileError(line: 2, variable: nil, problem: .invalidUTF8)) {
+            _ = try EnvFileParser.parse(input)
+        }
+        #expect(
+            EnvFileError(line: 3, variable: "X", problem: .unterminatedQuote).description
+                == "line 3: unterminated quote in X")
     }
 }

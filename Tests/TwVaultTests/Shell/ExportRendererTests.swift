@@ -28,8 +28,9 @@ struct ExportRendererTests {
     func powershell() throws {
         let text = try ExportRenderer.render(
             [("TWILIO_A", "it's \u{2018}x\u{2019} \u{201A}\u{201B}"), ("TWILIO_B", nil)], as: .powershell)
-        #expect(text == "$env:TWILIO_A = 'it''s \u{2018}\u{2018}x\u{2019}\u{2019} \u{201A}\u{201A}\u{201B}\u{201B}'\n"
-            + "Remove-Item Env:TWILIO_B -ErrorAction SilentlyContinue\n")
+        #expect(
+            text == "$env:TWILIO_A = 'it''s \u{2018}\u{2018}x\u{2019}\u{2019} \u{201A}\u{201A}\u{201B}\u{201B}'\n"
+                + "Remove-Item Env:TWILIO_B -ErrorAction SilentlyContinue\n")
     }
 
     /// Reads back a PowerShell single-quoted literal: a quote character followed by a quote
@@ -48,7 +49,7 @@ struct ExportRendererTests {
                     index += 2
                     continue
                 }
-                return index == scalars.count - 1 ? value : nil  // must end the line
+                return index == scalars.count - 1 ? value : nil // must end the line
             }
             value.append(scalar)
             index += 1
@@ -59,7 +60,8 @@ struct ExportRendererTests {
     @Test("powershell: every corpus value is one literal that decodes back exactly")
     func powershellCorpus() throws {
         let values = HostileCorpus.values
-        let text = try ExportRenderer.render(values.enumerated().map { ("TWILIO_V\($0.offset)", $0.element) }, as: .powershell)
+        let text = try ExportRenderer.render(
+            values.enumerated().map { ("TWILIO_V\($0.offset)", $0.element) }, as: .powershell)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         try #require(lines.count == values.count)
         for (index, line) in lines.enumerated() {
@@ -77,7 +79,8 @@ struct ExportRendererTests {
         #expect(text == "TWILIO_A='a b $HOME #x \"q\" \u{1F511}\tz'\nTWILIO_C='c'\n")
     }
 
-    @Test("dotenv refuses what it cannot represent, naming the variable and never the value",
+    @Test(
+        "dotenv refuses what it cannot represent, naming the variable and never the value",
         arguments: [
             ("it's", ExportError.Reason.singleQuote), ("a\\b", .backslash), ("a\nb", .lineBreak), ("a\rb", .lineBreak),
             ("a\u{2028}b", .lineBreak), ("a\u{2029}", .lineBreak), ("\u{85}", .lineBreak), ("a\u{0}b", .nul),
@@ -107,7 +110,8 @@ struct ExportRendererTests {
         #expect(accepted > 100)
     }
 
-    @Test("the shell formats refuse NUL, which no environment can hold", arguments: [ExportFormat.sh, .fish, .powershell])
+    @Test(
+        "the shell formats refuse NUL, which no environment can hold", arguments: [ExportFormat.sh, .fish, .powershell])
     func nul(_ format: ExportFormat) {
         #expect(throws: ExportError(variable: "TWILIO_X", format: format, reason: .nul)) {
             _ = try ExportRenderer.render([("TWILIO_X", "a\u{0}b")], as: format)

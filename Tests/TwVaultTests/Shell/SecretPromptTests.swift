@@ -65,7 +65,9 @@ struct SecretPromptTests {
     static func inBackground(_ body: @escaping @Sendable () throws(TerminalError) -> [UInt8]) -> Outcome {
         let outcome = Outcome()
         let thread = Thread {
-            do throws(TerminalError) { outcome.result = .success(try body()) } catch { outcome.result = .failure(error) }
+            do throws(TerminalError) { outcome.result = .success(try body()) } catch {
+                outcome.result = .failure(error)
+            }
             outcome.done.signal()
         }
         thread.start()
@@ -77,7 +79,9 @@ struct SecretPromptTests {
         let terminal = try PseudoTerminal()
         #expect(terminal.echoIsOn)
         let path = terminal.slavePath
-        let outcome = Self.inBackground { () throws(TerminalError) in try SecretPrompt.read(prompt: "Passphrase: ", device: path) }
+        let outcome = Self.inBackground { () throws(TerminalError) in
+            try SecretPrompt.read(prompt: "Passphrase: ", device: path)
+        }
         let prompt = terminal.readUntil("Passphrase: ")
         #expect(prompt == "Passphrase: ")
         #expect(!terminal.echoIsOn)
@@ -94,7 +98,10 @@ struct SecretPromptTests {
     func readNew() throws {
         let terminal = try PseudoTerminal()
         let path = terminal.slavePath
-        for (second, expected) in [("same", Result<[UInt8], TerminalError>.success(Array("same".utf8))), ("other", .failure(.confirmationMismatch))] {
+        for (second, expected) in [
+            ("same", Result<[UInt8], TerminalError>.success(Array("same".utf8))),
+            ("other", .failure(.confirmationMismatch)),
+        ] {
             let outcome = Self.inBackground { () throws(TerminalError) in
                 try SecretPrompt.readNew(prompt: "New: ", confirm: "Again: ", device: path)
             }
@@ -112,7 +119,8 @@ struct SecretPromptTests {
     func endOfInput() throws {
         let terminal = try PseudoTerminal()
         let path = terminal.slavePath
-        let outcome = Self.inBackground { () throws(TerminalError) in try SecretPrompt.read(prompt: "P: ", device: path) }
+        let outcome = Self.inBackground { () throws(TerminalError) in try SecretPrompt.read(prompt: "P: ", device: path)
+        }
         _ = terminal.readUntil("P: ")
         terminal.type("\u{4}")
         #expect(outcome.done.wait(timeout: .now() + 5) == .success)

@@ -7,7 +7,9 @@ import Testing
 @Suite("Export output evaluated in real shells")
 struct ShellRoundTripTests {
     /// Values beyond the corpus: newlines, which the vault refuses but quoting must survive.
-    static let multiLineValues = ["a\nb", "\n", "trailing\n", "\nleading", "'\n'", "x\n$(touch CANARY)\n`touch CANARY`"]
+    static let multiLineValues = [
+        "a\nb", "\n", "trailing\n", "\nleading", "'\n'", "x\n$(touch CANARY)\n`touch CANARY`",
+    ]
 
     /// Names of variables set before the script runs and unset by it.
     static let doomed = ["TWILIO_GONE_A", "TWILIO_GONE_B"]
@@ -34,9 +36,11 @@ struct ShellRoundTripTests {
         let script = try directory.write("script", text)
         var separateScripts: [String] = []
         for (index, variable) in variables.enumerated() {
-            separateScripts.append(try directory.write("script\(index)", try ExportRenderer.render([variable], as: format)))
+            separateScripts.append(
+                try directory.write("script\(index)", try ExportRenderer.render([variable], as: format)))
         }
-        return Case(values: values, script: script, separateScripts: separateScripts, canary: canary, directory: directory)
+        return Case(
+            values: values, script: script, separateScripts: separateScripts, canary: canary, directory: directory)
     }
 
     static var doomedEnvironment: [String: String] {
@@ -56,7 +60,9 @@ struct ShellRoundTripTests {
             return
         }
         for (index, value) in testCase.values.enumerated() where fields[index] != bytes(value) {
-            Issue.record("\(shell): TWILIO_V\(index) differs: expected \(bytes(value).prefix(64)), got \(fields[index].prefix(64))")
+            Issue.record(
+                "\(shell): TWILIO_V\(index) differs: expected \(bytes(value).prefix(64)), got \(fields[index].prefix(64))"
+            )
         }
         // The environment a child sees: every value exported exactly, the doomed ones gone.
         var environment: [String: [UInt8]] = [:]
@@ -72,15 +78,18 @@ struct ShellRoundTripTests {
         }
     }
 
-    @Test("sh format: bash, dash and zsh reproduce every corpus value and run nothing",
+    @Test(
+        "sh format: bash, dash and zsh reproduce every corpus value and run nothing",
         arguments: Shell.posixShells.map(\.name), [true, false])
     func posixShell(_ shellName: String, separately: Bool) throws {
         let shell = try #require(Shell.posixShells.first { $0.name == shellName })
         let testCase = try Self.makeCase(format: .sh, extra: Self.multiLineValues)
         let references = testCase.values.indices.map { "\"$TWILIO_V\($0)\"" }.joined(separator: " ")
         let unsetChecks = Self.doomed.map { "if [ -n \"${\($0)+set}\" ]; then echo \"\($0) still set\" >&2; fi" }
-        let load = separately
-            ? testCase.separateScripts.map { "eval \"$(cat '\($0)')\" || echo 'eval failed' >&2" }.joined(separator: "\n")
+        let load =
+            separately
+            ? testCase.separateScripts.map { "eval \"$(cat '\($0)')\" || echo 'eval failed' >&2" }.joined(
+                separator: "\n")
             : "eval \"$(cat '\(testCase.script)')\" || exit 3"
         let driver = """
             \(load)
@@ -90,19 +99,24 @@ struct ShellRoundTripTests {
             exec /usr/bin/env -0
             """
         let driverPath = try testCase.directory.write("driver.sh", driver)
-        let result = try Shell.run(shell.path, shell.arguments + [driverPath], environment: Self.doomedEnvironment, home: testCase.directory.path)
+        let result = try Shell.run(
+            shell.path, shell.arguments + [driverPath], environment: Self.doomedEnvironment,
+            home: testCase.directory.path)
         Self.check(result, testCase, shell: shell.name)
     }
 
-    @Test("fish format: fish reproduces every corpus value and runs nothing", arguments: ["source", "eval", "separately"])
+    @Test(
+        "fish format: fish reproduces every corpus value and runs nothing", arguments: ["source", "eval", "separately"])
     func fish(_ loader: String) throws {
         let testCase = try Self.makeCase(format: .fish, extra: Self.multiLineValues)
         let references = testCase.values.indices.map { "\"$TWILIO_V\($0)\"" }.joined(separator: " ")
-        let load = switch loader {
-        case "source": "source '\(testCase.script)'; or exit 3"
-        case "eval": "eval (cat '\(testCase.script)' | string collect); or exit 3"
-        default: testCase.separateScripts.map { "source '\($0)'; or echo 'source failed' >&2" }.joined(separator: "\n")
-        }
+        let load =
+            switch loader {
+            case "source": "source '\(testCase.script)'; or exit 3"
+            case "eval": "eval (cat '\(testCase.script)' | string collect); or exit 3"
+            default:
+                testCase.separateScripts.map { "source '\($0)'; or echo 'source failed' >&2" }.joined(separator: "\n")
+            }
         let unsetChecks = Self.doomed.map { "set -q \($0); and echo '\($0) still set' >&2" }
         let driver = """
             \(load)
@@ -112,7 +126,8 @@ struct ShellRoundTripTests {
             exec /usr/bin/env -0
             """
         let driverPath = try testCase.directory.write("driver.fish", driver)
-        let result = try Shell.run(Shell.fish, ["--no-config", driverPath], environment: Self.doomedEnvironment, home: testCase.directory.path)
+        let result = try Shell.run(
+            Shell.fish, ["--no-config", driverPath], environment: Self.doomedEnvironment, home: testCase.directory.path)
         Self.check(result, testCase, shell: "fish (\(loader))")
     }
 }

@@ -29,7 +29,8 @@ final class TemporaryDirectory {
     init() throws {
         url = FileManager.default.temporaryDirectory
             .appendingPathComponent("twvault-shell-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
@@ -70,7 +71,9 @@ struct ShellResult {
 
 enum Shell {
     /// Runs `executable` with `arguments` in a minimal, predictable environment.
-    static func run(_ executable: String, _ arguments: [String], environment extra: [String: String] = [:], home: String) throws -> ShellResult {
+    static func run(
+        _ executable: String, _ arguments: [String], environment extra: [String: String] = [:], home: String
+    ) throws -> ShellResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -95,7 +98,8 @@ enum Shell {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return ShellResult(status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+        return ShellResult(
+            status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// The POSIX shells the sh format must work in, with extra arguments.

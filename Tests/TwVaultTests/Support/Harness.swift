@@ -15,16 +15,19 @@ final class Harness: @unchecked Sendable {
 
     init() throws {
         root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("twvault-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try FileManager.default.createDirectory(atPath: runtimeDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: runtimeDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try write(Harness.passphrase + "\n", to: passphraseFile)
     }
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
     func write(_ text: String, to path: String, mode: Int = 0o600) throws {
-        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
     }
 
     /// The binary under test: `$TWVAULT_BINARY`, else the debug build beside the test bundle.
@@ -61,8 +64,10 @@ final class Harness: @unchecked Sendable {
 
     /// Runs twvault. `passphrase: true` adds `TWVAULT_PASSPHRASE_FILE`.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
-             removing: [String] = []) throws -> Result {
+    func run(
+        _ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
+        removing: [String] = []
+    ) throws -> Result {
         var env = baseEnvironment()
         if passphrase { env["TWVAULT_PASSPHRASE_FILE"] = passphraseFile }
         for (key, value) in extra { env[key] = value }
@@ -72,13 +77,19 @@ final class Harness: @unchecked Sendable {
 
     /// `run` off the cooperative thread pool, for async tests whose in-process stand-in needs
     /// that pool to answer the binary's requests.
-    func runAsync(_ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
-                  removing: [String] = []) async throws -> Result {
-        try await Harness.offPool { try self.run(arguments, stdin: stdin, env: extra, passphrase: passphrase, removing: removing) }
+    func runAsync(
+        _ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
+        removing: [String] = []
+    ) async throws -> Result {
+        try await Harness.offPool {
+            try self.run(arguments, stdin: stdin, env: extra, passphrase: passphrase, removing: removing)
+        }
     }
 
-    static func executeAsync(_ executable: String, _ arguments: [String], environment: [String: String],
-                             stdin: String? = nil) async throws -> Result {
+    static func executeAsync(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        stdin: String? = nil
+    ) async throws -> Result {
         try await offPool { try execute(executable, arguments, environment: environment, stdin: stdin) }
     }
 
@@ -89,8 +100,10 @@ final class Harness: @unchecked Sendable {
         }
     }
 
-    static func execute(_ executable: String, _ arguments: [String], environment: [String: String],
-                        stdin: String? = nil) throws -> Result {
+    static func execute(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        stdin: String? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -117,8 +130,9 @@ final class Harness: @unchecked Sendable {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self), stdoutData: outputData)
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+            stderr: String(decoding: errorData, as: UTF8.self), stdoutData: outputData)
     }
 
     // MARK: Fixtures
@@ -132,13 +146,14 @@ final class Harness: @unchecked Sendable {
 
     /// Creates the vault (INTERACTIVE limits, for speed) with one profile `p` from stdin.
     func makeVault(profile: String = "p", lines: String? = nil) throws {
-        let input = lines ?? """
-            TWILIO_ACCOUNT_SID=\(Harness.accountSID)
-            TWILIO_AUTH_TOKEN=\(Harness.authToken)
-            TWILIO_API_KEY=\(Harness.apiKeySID)
-            TWILIO_API_SECRET=\(Harness.apiSecret)
+        let input =
+            lines ?? """
+                TWILIO_ACCOUNT_SID=\(Harness.accountSID)
+                TWILIO_AUTH_TOKEN=\(Harness.authToken)
+                TWILIO_API_KEY=\(Harness.apiKeySID)
+                TWILIO_API_SECRET=\(Harness.apiSecret)
 
-            """
+                """
         let result = try run(["add", profile, "--stdin", "--kdf", "interactive"], stdin: input, passphrase: true)
         #expect(result.status == 0, "add failed: \(result.stderr)")
     }
@@ -155,8 +170,10 @@ final class Harness: @unchecked Sendable {
 
     /// Parses `export NAME='value'` / `unset NAME` lines by running them through bash.
     func evalInBash(_ script: String, names: [String]) throws -> [String: String?] {
-        let printer = names.map { "if [ \"${\($0)+set}\" = set ]; then printf '%s=%s\\0' \($0) \"$\($0)\"; fi" }.joined(separator: "; ")
-        let result = try Harness.execute("/bin/bash", ["-c", "eval \"$(cat)\"; " + printer], environment: ["PATH": "/usr/bin:/bin"], stdin: script)
+        let printer = names.map { "if [ \"${\($0)+set}\" = set ]; then printf '%s=%s\\0' \($0) \"$\($0)\"; fi" }.joined(
+            separator: "; ")
+        let result = try Harness.execute(
+            "/bin/bash", ["-c", "eval \"$(cat)\"; " + printer], environment: ["PATH": "/usr/bin:/bin"], stdin: script)
         var values: [String: String?] = Dictionary(uniqueKeysWithValues: names.map { ($0, nil) })
         for entry in result.stdout.split(separator: "\0", omittingEmptySubsequences: true) {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
