@@ -66,11 +66,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
+        // The operations behind the commands: unlocking, access tokens, rotation, ephemeral keys.
+        // No argument parsing and no process globals: the outside world comes in a Context.
+        .target(name: "VaultOperations", dependencies: ["Vault", "VaultCrypto", "VaultStore", "TwilioAuth"]),
         // The command line.
         .target(
             name: "TwVault",
             dependencies: [
-                "Vault", "TwilioAuth",
+                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +85,17 @@ let package = Package(
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
-        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"], exclude: ["Fixtures"]),
+        // Temporary homes, a fixture vault and a test context for the command tests.
+        .target(
+            name: "TwVaultTestSupport",
+            dependencies: ["TwVault", "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth"],
+            path: "Tests/TwVaultTestSupport"
+        ),
+        .testTarget(
+            name: "TwVaultTests",
+            dependencies: ["TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioStandIn", "Vault"],
+            exclude: ["Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

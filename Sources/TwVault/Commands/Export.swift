@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Export: AsyncParsableCommand {
+struct Export: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Print a profile's environment for a shell.",
@@ -25,8 +26,9 @@ struct Export: AsyncParsableCommand {
     @Flag(help: "Do not include or fetch an OAuth access token.")
     var noToken = false
 
-    func run() async throws {
-        try await Export.run(access: VaultAccess(global), profile: profile, format: format, noToken: noToken)
+    func run(in context: Context) async throws {
+        try await Export.run(
+            access: VaultAccess(global.values, context: context), profile: profile, format: format, noToken: noToken)
     }
 
     /// The command itself, apart from its parsed form: `HotPath` calls it directly.
@@ -40,8 +42,8 @@ struct Export: AsyncParsableCommand {
         let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
         let text = try ExportRendering.render(variables, format: format)
         if access.context.stdoutIsTerminal {
-            Output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
+            access.context.output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
         }
-        Output.stdout(text)
+        access.context.output.stdout(text)
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultOperations
 
-struct List: ParsableCommand {
+struct List: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List profiles.",
@@ -22,15 +23,15 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let file = try access.open()
         let names = try file.profileNames()
         guard details else {
             if json {
-                Output.stdout(try JSONOutput.encode(names.map { ["name": $0] }))
+                access.context.output.stdout(try JSONOutput.encode(names.map { ["name": $0] }))
             } else {
-                Output.stdout(names.map { $0 + "\n" }.joined())
+                access.context.output.stdout(names.map { $0 + "\n" }.joined())
             }
             return
         }
@@ -44,7 +45,7 @@ struct List: ParsableCommand {
             rows.append(ProfileSummary(name: name, record: record, token: token, rotation: rotation, now: now))
         }
         if json {
-            Output.stdout(try JSONOutput.encode(rows))
+            access.context.output.stdout(try JSONOutput.encode(rows))
         } else {
             let table = rows.map { row in
                 [
@@ -52,7 +53,7 @@ struct List: ParsableCommand {
                     row.tokenDescription(now: now), row.ageDescription, row.rotationDescription ?? "-",
                 ]
             }
-            Output.stdout(
+            access.context.output.stdout(
                 TextTable.render(
                     header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE", "ROTATION"],
                     rows: table))

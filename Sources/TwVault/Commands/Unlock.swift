@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Unlock: ParsableCommand {
+struct Unlock: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
         abstract: "Unlock the vault for a while in this shell.",
@@ -30,16 +31,16 @@ struct Unlock: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         // Proving the passphrase again: a session must not be able to extend itself.
         let vault = try access.openUnlocked(allowSession: false)
         let seconds = Durations.seconds(ttl) ?? 3600
         let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
-        Output.stdout(try ExportRendering.render([("TWVAULT_SESSION", token)], format: format))
+        access.context.output.stdout(try ExportRendering.render([("TWVAULT_SESSION", token)], format: format))
         if access.context.stdoutIsTerminal {
-            Output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
+            access.context.output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
         }
-        Output.note("unlocked for \(Durations.describe(seconds))")
+        access.context.output.note("unlocked for \(Durations.describe(seconds))")
     }
 }

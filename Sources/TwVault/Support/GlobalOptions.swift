@@ -1,4 +1,6 @@
 import ArgumentParser
+import Vault
+import VaultOperations
 
 /// Options every command accepts.
 public struct GlobalOptions: ParsableArguments {
@@ -31,25 +33,17 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// The global options as plain values: what `VaultAccess` needs, buildable without
-/// ArgumentParser by the hot-path parser (`HotPath`).
-struct AccessOptions {
-    var vault: String?
-    var passphraseFile: String?
-    var passphraseFd: Int32?
-    var quiet: Bool
-    var verbose: Bool
-
-    /// Applies --quiet and --verbose to the output.
-    func apply() {
-        Output.quiet = quiet
-        Output.verbose = verbose && !quiet
-    }
-}
-
 /// The Argon2id cost of a new passphrase slot.
 enum KDFLevel: String, ExpressibleByArgument, CaseIterable {
     case interactive, moderate, sensitive
+
+    var limits: KDFLimits {
+        switch self {
+        case .interactive: .interactive
+        case .moderate: .moderate
+        case .sensitive: .sensitive
+        }
+    }
 }
 
 /// Options for commands that may set a new passphrase.

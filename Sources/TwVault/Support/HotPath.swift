@@ -1,3 +1,5 @@
+import VaultOperations
+
 /// `export` and `token`, the commands shells and scripts run most often, parsed without
 /// ArgumentParser. Building its command tree resolves generic types and protocol conformances
 /// at run time, a few milliseconds in a binary this size: more than the rest of a warm `export`
@@ -63,12 +65,14 @@ enum HotPath {
         return .token(options, profile: profile, refresh: flags.contains("--refresh"), json: flags.contains("--json"))
     }
 
-    static func run(_ command: Command) async throws {
+    static func run(_ command: Command, context: Context) async throws {
         switch command {
         case let .export(options, profile, format, noToken):
-            try await Export.run(access: VaultAccess(options), profile: profile, format: format, noToken: noToken)
+            try await Export.run(
+                access: VaultAccess(options, context: context), profile: profile, format: format, noToken: noToken)
         case let .token(options, profile, refresh, json):
-            try await Token.run(access: VaultAccess(options), profile: profile, refresh: refresh, json: json)
+            try await Token.run(
+                access: VaultAccess(options, context: context), profile: profile, refresh: refresh, json: json)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VaultOperations
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,7 @@ final class LoopbackRedirect {
     /// Binds 127.0.0.1:`port` (0 = any free port).
     init(port: Int) throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw CLIError.usage("cannot open a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw OperationError.usage("cannot open a socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -28,7 +29,7 @@ final class LoopbackRedirect {
         guard bound == 0, listen(fd, 4) == 0 else {
             let message = String(cString: strerror(errno))
             close(fd)
-            throw CLIError.usage("cannot listen on 127.0.0.1:\(port): \(message); choose another --port")
+            throw OperationError.usage("cannot listen on 127.0.0.1:\(port): \(message); choose another --port")
         }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -53,7 +54,8 @@ final class LoopbackRedirect {
             let ready = poll(&poller, 1, remaining)
             if ready < 0 && errno == EINTR { continue }
             guard ready > 0 else {
-                throw CLIError.temporary("no redirect arrived within \(timeout) seconds: run `twvault login` again")
+                throw OperationError.temporary(
+                    "no redirect arrived within \(timeout) seconds: run `twvault login` again")
             }
             let client = accept(socket, nil, nil)
             guard client >= 0 else { continue }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VaultOperations
 
 extension ExportFormat: ExpressibleByArgument {}
 
@@ -9,7 +10,7 @@ enum ExportRendering {
         do {
             return try ExportRenderer.render(variables, as: format)
         } catch {
-            throw CLIError.malformedInput(error.description)
+            throw OperationError.malformedInput(error.description)
         }
     }
 }

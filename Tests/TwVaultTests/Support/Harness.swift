@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import TwVault
+import TwVaultTestSupport
+import VaultOperations
 
 /// Runs the built `twvault` binary against a throwaway vault in a private temporary
 /// directory, as a user or a script would: passphrase from a file, secrets on stdin.
@@ -73,6 +76,25 @@ final class Harness: @unchecked Sendable {
         for (key, value) in extra { env[key] = value }
         for key in removing { env.removeValue(forKey: key) }
         return try Harness.execute(Harness.binary, arguments, environment: env, stdin: stdin)
+    }
+
+    /// Runs one command line in process, through the same entry point as the binary, with a
+    /// test context: this harness's environment, `stdin`, a real HTTP client (for the stand-in)
+    /// and a launcher that records instead of replacing the test process.
+    func call(
+        _ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
+        removing: [String] = [], console: TestConsole? = nil, processes: (any ProcessLauncher)? = nil
+    ) async -> Result {
+        var env = baseEnvironment()
+        if passphrase { env["TWVAULT_PASSPHRASE_FILE"] = passphraseFile }
+        for (key, value) in extra { env[key] = value }
+        for key in removing { env.removeValue(forKey: key) }
+        let console = console ?? TestConsole(stdin: stdin)
+        let context = Context.test(
+            environment: env, console: console, http: .live(), processes: processes ?? RecordingLauncher())
+        let status = await TwVaultMain.run(arguments, context: context)
+        let stdout = console.stdout
+        return Result(status: status, stdout: stdout, stderr: console.stderr, stdoutData: Data(stdout.utf8))
     }
 
     /// `run` off the cooperative thread pool, for async tests whose in-process stand-in needs

@@ -1,6 +1,6 @@
 /// Parses durations such as `90s`, `15m`, `1h`, `1h30m`, `2d` or a plain number of seconds.
-enum Durations {
-    static func seconds(_ text: String) -> Int64? {
+public enum Durations {
+    public static func seconds(_ text: String) -> Int64? {
         if let plain = Int64(text), plain >= 0 { return plain }
         var total: Int64 = 0
         var digits = ""
@@ -30,7 +30,7 @@ enum Durations {
     }
 
     /// `1h 5m`, `45s`, `3d 2h`: a short human form.
-    static func describe(_ seconds: Int64) -> String {
+    public static func describe(_ seconds: Int64) -> String {
         if seconds < 60 { return "\(seconds)s" }
         if seconds < 3600 { return "\(seconds / 60)m" + (seconds % 60 > 0 ? " \(seconds % 60)s" : "") }
         if seconds < 86400 { return "\(seconds / 3600)h" + (seconds % 3600 / 60 > 0 ? " \(seconds % 3600 / 60)m" : "") }

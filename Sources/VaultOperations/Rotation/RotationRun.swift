@@ -8,31 +8,31 @@ import Vault
 /// current, and before each remote step whose result must not be lost the `rotation`
 /// record says what is about to happen. Whatever instant the process dies at, the profile
 /// record holds a credential Twilio accepts, and `resume(_:)` finishes or undoes the rest.
-struct RotationRun {
-    let name: String
-    let vault: UnlockedVault
-    let access: VaultAccess
-    let endpoints: TwilioEndpoints
+public struct RotationRun {
+    public let name: String
+    public let vault: UnlockedVault
+    public let access: VaultAccess
+    public let endpoints: TwilioEndpoints
 
-    init(name: String, vault: UnlockedVault, access: VaultAccess) {
+    public init(name: String, vault: UnlockedVault, access: VaultAccess) {
         self.name = name
         self.vault = vault
         self.access = access
         self.endpoints = TwilioEndpoints(context: access.context)
     }
 
-    var now: Int64 { access.context.now() }
+    public var now: Int64 { access.context.now() }
 
-    func profile() throws -> ProfileRecord { try vault.profile(name) }
+    public func profile() throws -> ProfileRecord { try vault.profile(name) }
 
     /// The unfinished rotation of this profile, if any.
-    func pending() throws -> RotationState? {
+    public func pending() throws -> RotationState? {
         try vault.record(RotationState.self, profile: name, kind: .rotation)
     }
 
     /// Stores `state` (or deletes the rotation record when `nil`) and applies `change` to the
     /// profile, in one transaction: the two never disagree after a crash.
-    func save(_ state: RotationState?, profile change: ((inout ProfileRecord) -> Void)? = nil) throws {
+    public func save(_ state: RotationState?, profile change: ((inout ProfileRecord) -> Void)? = nil) throws {
         let now = self.now
         let name = self.name
         try vault.write { transaction in
@@ -54,29 +54,29 @@ struct RotationRun {
 
     /// Whether a failed create call cannot have created anything: Twilio refused it (4xx).
     /// After a timeout, a lost answer or a 5xx, it may have.
-    static func certainlyNothingCreated(_ error: any Error) -> Bool {
+    public static func certainlyNothingCreated(_ error: any Error) -> Bool {
         if case .refused = error as? TwilioError { return true }
         if case .invalidURL = error as? TwilioError { return true }
         return false
     }
 
     /// 401 from Twilio: the credential used is not (or no longer) valid.
-    static func isUnauthorized(_ error: any Error) -> Bool {
+    public static func isUnauthorized(_ error: any Error) -> Bool {
         if case .refused(let refusal) = error as? TwilioError { return refusal.status == 401 }
         return false
     }
 
-    func failure(_ message: String, cause: any Error) -> RotationFailure {
-        RotationFailure(message, exitCode: RotationFailure.exitCode(of: cause))
+    public func failure(_ message: String, cause: any Error) -> RotationFailure {
+        RotationFailure(message, status: RotationFailure.status(causedBy: cause))
     }
 
-    func reason(_ error: any Error) -> String { RotationFailure.reason(error) }
+    public func reason(_ error: any Error) -> String { RotationFailure.reason(error) }
 
-    var resumeHint: String { "run `twvault rotate \(name) --resume`" }
+    public var resumeHint: String { "run `twvault rotate \(name) --resume`" }
 
     // MARK: - Resuming
 
-    enum ResumeOutcome {
+    public enum ResumeOutcome {
         /// The interrupted rotation is complete.
         case completed(String)
         /// It was undone; `restart` when it had not got far enough to be worth keeping (the
@@ -85,7 +85,7 @@ struct RotationRun {
     }
 
     /// Finishes or undoes the interrupted rotation `state`.
-    func resume(_ state: RotationState) async throws -> ResumeOutcome {
+    public func resume(_ state: RotationState) async throws -> ResumeOutcome {
         switch state.kind {
         case .apiKey: try await resumeAPIKey(state)
         case .authToken: try await resumeAuthToken(state)
@@ -96,31 +96,31 @@ struct RotationRun {
 // MARK: - API keys
 
 extension RotationRun {
-    func rotateAPIKey() async throws -> String {
+    public func rotateAPIKey() async throws -> String {
         let record = try profile()
         let admin = try endpoints.admin(record, profile: name, purpose: "rotating an API key")
         guard let oldSID = record.apiKeySID else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "profile '\(name)' has no API key to rotate; add one with `twvault add \(name) --api-key SK… --force`")
         }
         var state = RotationState(id: RotationID.make(), kind: .apiKey, step: .creating, startedAt: now)
         state.oldKeySID = oldSID
         try save(state)
-        Output.note("recorded API-key rotation \(state.id) of '\(name)'; creating the new key")
-        CrashPoint.reached("api-key-intent")
+        access.context.output.note("recorded API-key rotation \(state.id) of '\(name)'; creating the new key")
+        CrashPoint.reached("api-key-intent", access.context)
         let key: NewAPIKey
         do {
             key = try await admin.createAPIKey(friendlyName: RotationState.keyFriendlyName(id: state.id))
         } catch {
             throw try await failedCreatingKey(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("api-key-create")
+        CrashPoint.reached("api-key-create", access.context)
         state.step = .created
         state.newKeySID = key.sid
         state.newKeySecret = key.secret
         try save(state)
-        Output.note("stored the new key \(key.sid) as pending; verifying it")
-        CrashPoint.reached("api-key-store-pending")
+        access.context.output.note("stored the new key \(key.sid) as pending; verifying it")
+        CrashPoint.reached("api-key-store-pending", access.context)
         return try await finishAPIKey(state, admin: admin)
     }
 
@@ -137,17 +137,17 @@ extension RotationRun {
         } catch {
             throw try await abandonAPIKey(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("api-key-verify")
+        CrashPoint.reached("api-key-verify", access.context)
         state.step = .promoted
         state.newKeySecret = nil
         let now = self.now
         try save(state) { record in
             record.apiKeySID = newSID
             record.apiKeySecret = secret
-            record.credentialTimes["api_key"] = now
+            record.credentialTimes[CredentialKind.apiKey.rawValue] = now
         }
-        Output.note("made \(newSID) the current key of '\(name)'; deleting the old key")
-        CrashPoint.reached("api-key-promote")
+        access.context.output.note("made \(newSID) the current key of '\(name)'; deleting the old key")
+        CrashPoint.reached("api-key-promote", access.context)
         return try await deleteOldKey(state, admin: admin)
     }
 
@@ -166,7 +166,7 @@ extension RotationRun {
                     cause: error)
             }
         }
-        CrashPoint.reached("api-key-delete-old")
+        CrashPoint.reached("api-key-delete-old", access.context)
         try save(nil)
         return "rotated the API key of '\(name)': \(newSID) is current\(deleted)"
     }
@@ -219,7 +219,7 @@ extension RotationRun {
     }
 
     /// Deletes every key of the account with this FriendlyName; returns their SIDs.
-    func deleteKeys(named friendlyName: String, admin: TwilioAPI) async throws -> [String] {
+    public func deleteKeys(named friendlyName: String, admin: TwilioAPI) async throws -> [String] {
         var removed: [String] = []
         for key in try await admin.listAPIKeys() where key.friendlyName == friendlyName {
             _ = try await admin.deleteAPIKey(sid: key.sid)
@@ -275,25 +275,25 @@ extension RotationRun {
 // MARK: - Auth tokens
 
 extension RotationRun {
-    func rotateAuthToken() async throws -> String {
+    public func rotateAuthToken() async throws -> String {
         let record = try profile()
         let admin = try endpoints.admin(record, profile: name, purpose: "rotating the auth token")
         var state = RotationState(id: RotationID.make(), kind: .authToken, step: .creating, startedAt: now)
         try save(state)
-        Output.note("recorded auth-token rotation \(state.id) of '\(name)'; creating a secondary token")
-        CrashPoint.reached("auth-token-intent")
+        access.context.output.note("recorded auth-token rotation \(state.id) of '\(name)'; creating a secondary token")
+        CrashPoint.reached("auth-token-intent", access.context)
         let secondary: String
         do {
             secondary = try await admin.createSecondaryAuthToken()
         } catch {
             throw try await failedCreatingSecondary(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("auth-token-create")
+        CrashPoint.reached("auth-token-create", access.context)
         state.step = .created
         state.newAuthToken = secondary
         try save(state)
-        Output.note("stored the secondary token as pending; verifying it")
-        CrashPoint.reached("auth-token-store-pending")
+        access.context.output.note("stored the secondary token as pending; verifying it")
+        CrashPoint.reached("auth-token-store-pending", access.context)
         return try await finishAuthToken(state, admin: admin)
     }
 
@@ -308,19 +308,19 @@ extension RotationRun {
         do {
             let info = try await endpoints.api(accountSID: account, username: account, password: new).fetchAccount()
             guard info.sid == account else {
-                throw RotationFailure("Twilio answered for another account (\(info.sid))", exitCode: 76)
+                throw RotationFailure("Twilio answered for another account (\(info.sid))", status: .protocolError)
             }
         } catch {
             throw try await abandonAuthToken(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("auth-token-verify")
+        CrashPoint.reached("auth-token-verify", access.context)
         state.step = .promoting
         state.oldAuthToken = admin.credentials.password
         // The secondary becomes current before promotion: before it both tokens work, after it
         // only the new one, so the vault holds a working token whenever the process stops.
         try save(state) { $0.authToken = new }
-        Output.note("the vault now holds the new token of '\(name)'; asking Twilio to promote it")
-        CrashPoint.reached("auth-token-switch")
+        access.context.output.note("the vault now holds the new token of '\(name)'; asking Twilio to promote it")
+        CrashPoint.reached("auth-token-switch", access.context)
         return try await promote(state)
     }
 
@@ -337,7 +337,7 @@ extension RotationRun {
         } catch {
             return try await settlePromotion(state, cause: error)
         }
-        CrashPoint.reached("auth-token-promote")
+        CrashPoint.reached("auth-token-promote", access.context)
         return try finishPromotion(primary: primary)
     }
 
@@ -345,7 +345,7 @@ extension RotationRun {
         let now = self.now
         try save(nil) { record in
             if let primary { record.authToken = primary }
-            record.credentialTimes["auth_token"] = now
+            record.credentialTimes[CredentialKind.authToken.rawValue] = now
         }
         return "rotated the auth token of '\(name)': Twilio promoted the new token; the old one no longer works"
     }
@@ -426,7 +426,7 @@ extension RotationRun {
 
     private func accountSID() throws -> String {
         guard let account = try profile().accountSID else {
-            throw CLIError.usage("profile '\(name)' has no account SID")
+            throw OperationError.usage("profile '\(name)' has no account SID")
         }
         return account
     }
@@ -475,50 +475,34 @@ extension RotationRun {
 extension RotationRun {
     /// A refresh grant; the new refresh token is stored (with its access token) before
     /// anything else happens, since the old one is spent once the request is sent.
-    func rotateRefreshToken() async throws -> String {
+    public func rotateRefreshToken() async throws -> String {
         let record = try profile()
-        guard record.clientID != nil, let old = record.refreshToken else {
-            throw CLIError.usage(
+        guard record.clientID != nil, record.refreshToken != nil else {
+            throw OperationError.usage(
                 "profile '\(name)' has no refresh token to rotate: sign in with `twvault login \(name)`")
         }
         let token = try await AccessTokens.exchange(record, profile: name, access: access)
-        let now = self.now
-        let name = self.name
-        let newRefresh = token.refreshToken.flatMap { $0 == old ? nil : $0 }
-        let cached = CachedToken(
-            accessToken: token.accessToken, idToken: token.idToken, tokenType: token.tokenType, scope: token.scope,
-            expiresAt: Int64(token.expiresAt.timeIntervalSince1970), obtainedAt: now)
-        try vault.write { transaction in
-            if let newRefresh {
-                guard var current = try transaction.record(ProfileRecord.self, profile: name, kind: .profile) else {
-                    throw VaultError.profileNotFound(name)
-                }
-                current.refreshToken = newRefresh
-                current.credentialTimes["refresh_token"] = now
-                try transaction.put(current, profile: name, kind: .profile, now: now)
-            }
-            try transaction.put(cached, profile: name, kind: .token, now: now)
-        }
-        guard newRefresh != nil else {
+        let stored = try TokenStore.store(token, profile: name, vault: vault, now: now)
+        guard stored.refreshTokenReplaced else {
             throw RotationFailure(
                 "the token endpoint issued no new refresh token for '\(name)' (the app may not rotate refresh tokens); the current one stays",
-                exitCode: 69)
+                status: .unavailable)
         }
         return "rotated the refresh token of '\(name)'"
     }
 
     /// Verifies `secret` with a client-credentials exchange, then stores it; the replaced
     /// secret is kept (sealed) until the next rotation.
-    func rotateClientSecret(_ secret: String) async throws -> String {
+    public func rotateClientSecret(_ secret: String) async throws -> String {
         let record = try profile()
         guard let clientID = record.clientID else {
-            throw CLIError.usage("profile '\(name)' has no OAuth client whose secret could be rotated")
+            throw OperationError.usage("profile '\(name)' has no OAuth client whose secret could be rotated")
         }
         guard secret != record.clientSecret else {
-            throw CLIError.usage("the new client secret of '\(name)' is the one already stored")
+            throw OperationError.usage("the new client secret of '\(name)' is the one already stored")
         }
         let endpoint = TokenEndpoint(
-            url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
+            url: AccessTokens.tokenURL(record, access: access), transport: try access.context.http.transport())
         let token: TokenResponse
         do {
             token = try await endpoint.clientCredentials(
@@ -529,23 +513,15 @@ extension RotationRun {
                 cause: error)
         }
         let now = self.now
-        let name = self.name
-        try vault.write { transaction in
-            guard var current = try transaction.record(ProfileRecord.self, profile: name, kind: .profile) else {
-                throw VaultError.profileNotFound(name)
-            }
-            current.previousClientSecret = current.clientSecret
-            current.clientSecret = secret
-            current.credentialTimes["client_secret"] = now
-            try transaction.put(current, profile: name, kind: .profile, now: now)
+        try TokenStore.store(
+            token, profile: name, vault: vault, now: now,
+            change: { record in
+                record.previousClientSecret = record.clientSecret
+                record.clientSecret = secret
+                record.credentialTimes[CredentialKind.clientSecret.rawValue] = now
+            },
             // A client-credentials profile can use the token the check produced.
-            if current.refreshToken == nil {
-                let cached = CachedToken(
-                    accessToken: token.accessToken, idToken: token.idToken, tokenType: token.tokenType,
-                    scope: token.scope, expiresAt: Int64(token.expiresAt.timeIntervalSince1970), obtainedAt: now)
-                try transaction.put(cached, profile: name, kind: .token, now: now)
-            }
-        }
+            cacheAccessToken: { $0.refreshToken == nil })
         return "rotated the client secret of '\(name)'; the previous one is kept until the next rotation"
     }
 }

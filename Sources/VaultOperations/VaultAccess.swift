@@ -2,23 +2,39 @@ import Foundation
 import Vault
 import VaultCrypto
 
-/// Finds the vault, reads passphrases from the channels of DESIGN §2, and unlocks.
-struct VaultAccess {
-    let options: AccessOptions
-    let context: CommandContext
+/// The global options as plain values: what `VaultAccess` needs, buildable without
+/// ArgumentParser by the hot-path parser.
+public struct AccessOptions: Sendable {
+    public var vault: String?
+    public var passphraseFile: String?
+    public var passphraseFd: Int32?
+    public var quiet: Bool
+    public var verbose: Bool
 
-    init(_ options: GlobalOptions, context: CommandContext = .current) {
-        self.init(options.values, context: context)
+    public init(
+        vault: String? = nil, passphraseFile: String? = nil, passphraseFd: Int32? = nil, quiet: Bool = false,
+        verbose: Bool = false
+    ) {
+        self.vault = vault
+        self.passphraseFile = passphraseFile
+        self.passphraseFd = passphraseFd
+        self.quiet = quiet
+        self.verbose = verbose
     }
+}
 
-    init(_ options: AccessOptions, context: CommandContext = .current) {
+/// Finds the vault, reads passphrases from the channels of DESIGN §2, and unlocks.
+public struct VaultAccess: Sendable {
+    public let options: AccessOptions
+    public let context: Context
+
+    public init(_ options: AccessOptions, context: Context) {
         self.options = options
-        self.context = context
-        options.apply()
+        self.context = context.withOutput(quiet: options.quiet, verbose: options.verbose)
     }
 
     /// `--vault`, `$TWVAULT_VAULT`, `$XDG_DATA_HOME/twvault/vault.db`, `~/.local/share/twvault/vault.db`.
-    var vaultPath: String {
+    public var vaultPath: String {
         if let path = options.vault, !path.isEmpty { return path }
         if let path = context.env("TWVAULT_VAULT") { return path }
         if let data = context.env("XDG_DATA_HOME"), data.hasPrefix("/") { return data + "/twvault/vault.db" }
@@ -26,19 +42,19 @@ struct VaultAccess {
         return home + "/.local/share/twvault/vault.db"
     }
 
-    var sessions: SessionStore {
+    public var sessions: SessionStore {
         SessionStore(directory: SessionStore.defaultDirectory(environment: context.environment))
     }
 
-    func open() throws(VaultError) -> VaultFile {
+    public func open() throws(VaultError) -> VaultFile {
         let file = try VaultFile.open(path: vaultPath, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        Output.note("opened vault \(vaultPath)")
+        context.output.note("opened vault \(vaultPath)")
         return file
     }
 
     /// How long a writer waits for another process's lock before exiting 75:
     /// `$TWVAULT_BUSY_TIMEOUT_MS` (0 to 600000), else 5 s.
-    var busyTimeoutMilliseconds: Int32 {
+    public var busyTimeoutMilliseconds: Int32 {
         guard let text = context.env("TWVAULT_BUSY_TIMEOUT_MS"), let value = Int32(text), (0...600_000).contains(value)
         else {
             return 5000
@@ -57,12 +73,12 @@ struct VaultAccess {
             channels.append(.descriptor(fd))
         } else if let text = context.env("TWVAULT_PASSPHRASE_FD") {
             guard let fd = Int32(text), fd >= 0 else {
-                throw CLIError.usage("TWVAULT_PASSPHRASE_FD must be a file descriptor number")
+                throw OperationError.usage("TWVAULT_PASSPHRASE_FD must be a file descriptor number")
             }
             channels.append(.descriptor(fd))
         }
         guard channels.count <= 1 else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "more than one passphrase source is set (TWVAULT_PASSPHRASE, a passphrase file, a passphrase descriptor): use exactly one"
             )
         }
@@ -70,32 +86,32 @@ struct VaultAccess {
     }
 
     /// The passphrase from the one configured channel, else the terminal, else exit 77.
-    func passphrase(prompt: String = "Passphrase for the twvault vault: ") throws -> SecretBytes {
+    public func passphrase(prompt: String = "Passphrase for the twvault vault: ") throws -> SecretBytes {
         if let channel = try channel() {
-            Output.note("reading the passphrase from \(channel.name)")
+            context.output.note("reading the passphrase from \(channel.name)")
             return try channel.read(context)
         }
-        return try TerminalInput.readSecret(prompt: prompt, noTerminal: VaultError.noPassphraseSource)
+        return try context.console.readSecret(prompt: prompt, noTerminal: VaultError.noPassphraseSource)
     }
 
     /// A new passphrase: `--new-passphrase-file`, `$TWVAULT_NEW_PASSPHRASE`, the terminal
     /// (asked twice), or — when `allowCurrentChannel`, i.e. creating a vault — the ordinary
     /// passphrase channel.
-    func newPassphrase(_ options: NewPassphraseOptions, allowCurrentChannel: Bool) throws -> SecretBytes {
+    public func newPassphrase(file: String?, allowCurrentChannel: Bool) throws -> SecretBytes {
         let passphrase: SecretBytes
-        if let path = options.newPassphraseFile {
+        if let path = file {
             passphrase = try PassphraseChannel.file(path).read(context)
         } else if context.environment["TWVAULT_NEW_PASSPHRASE"] != nil {
             passphrase = try PassphraseChannel.newEnvironment.read(context)
         } else if allowCurrentChannel, let channel = try channel() {
             passphrase = try channel.read(context)
         } else {
-            passphrase = try TerminalInput.readNewSecret(
+            passphrase = try context.console.readNewSecret(
                 prompt: "New passphrase: ", confirm: "Repeat the new passphrase: ",
-                noTerminal: CLIError.accessDenied(
+                noTerminal: OperationError.accessDenied(
                     "no new passphrase: set TWVAULT_NEW_PASSPHRASE or --new-passphrase-file, or run in a terminal"))
         }
-        guard passphrase.count > 0 else { throw CLIError.usage("the passphrase must not be empty") }
+        guard passphrase.count > 0 else { throw OperationError.usage("the passphrase must not be empty") }
         return passphrase
     }
 
@@ -103,15 +119,15 @@ struct VaultAccess {
 
     /// Opens and unlocks: a valid `TWVAULT_SESSION` first (no KDF), else a passphrase.
     /// `allowSession: false` for commands that must prove knowledge of a passphrase.
-    func unlock(_ file: VaultFile, allowSession: Bool = true) throws -> UnlockedVault {
+    public func unlock(_ file: VaultFile, allowSession: Bool = true) throws -> UnlockedVault {
         var sessionError: VaultError?
         if allowSession, let token = context.env("TWVAULT_SESSION") {
             do {
                 let vault = try sessions.unlock(file, token: token, now: context.now())
-                Output.note("unlocked with TWVAULT_SESSION")
+                context.output.note("unlocked with TWVAULT_SESSION")
                 return vault
             } catch {
-                Output.note("TWVAULT_SESSION not usable: \(error.description)")
+                context.output.note("TWVAULT_SESSION not usable: \(error.description)")
                 sessionError = error
             }
         }
@@ -122,31 +138,24 @@ struct VaultAccess {
             throw sessionError ?? error
         }
         let vault = try file.unlock(passphrase: passphrase)
-        Output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
+        context.output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
         return vault
     }
 
-    func openUnlocked(allowSession: Bool = true) throws -> UnlockedVault {
+    public func openUnlocked(allowSession: Bool = true) throws -> UnlockedVault {
         try unlock(try open(), allowSession: allowSession)
     }
 
-    static func limits(_ level: KDFLevel) -> KDFLimits {
-        switch level {
-        case .interactive: .interactive
-        case .moderate: .moderate
-        case .sensitive: .sensitive
-        }
-    }
 }
 
 /// One non-interactive source of a passphrase.
-enum PassphraseChannel {
+public enum PassphraseChannel {
     case environment
     case newEnvironment
     case file(String)
     case descriptor(Int32)
 
-    var name: String {
+    public var name: String {
         switch self {
         case .environment: "TWVAULT_PASSPHRASE"
         case .newEnvironment: "TWVAULT_NEW_PASSPHRASE"
@@ -156,7 +165,7 @@ enum PassphraseChannel {
     }
 
     /// The passphrase, with exactly one trailing newline removed for files and descriptors.
-    func read(_ context: CommandContext) throws -> SecretBytes {
+    public func read(_ context: Context) throws -> SecretBytes {
         switch self {
         case .environment:
             return SecretBytes(utf8: context.environment["TWVAULT_PASSPHRASE"] ?? "")
@@ -165,14 +174,14 @@ enum PassphraseChannel {
         case let .file(path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                throw CLIError.accessDenied(
+                throw OperationError.accessDenied(
                     "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
             }
             defer { close(fd) }
             return try SecretReader.readAll(fd: fd, what: "the passphrase file").strippingOneNewline()
         case let .descriptor(fd):
             guard fcntl(fd, F_GETFD) != -1 else {
-                throw CLIError.usage("passphrase descriptor \(fd) is not open")
+                throw OperationError.usage("passphrase descriptor \(fd) is not open")
             }
             return try SecretReader.readAll(fd: fd, what: "passphrase descriptor \(fd)").strippingOneNewline()
         }
@@ -180,10 +189,10 @@ enum PassphraseChannel {
 }
 
 /// Reads secrets from descriptors into wipeable memory.
-enum SecretReader {
-    static let limit = 64 * 1024
+public enum SecretReader {
+    public static let limit = 64 * 1024
 
-    static func readAll(fd: Int32, what: String) throws -> SecretBytes {
+    public static func readAll(fd: Int32, what: String) throws -> SecretBytes {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
         defer { for index in buffer.indices { buffer[index] = 0 } }
         var count = 0
@@ -191,19 +200,19 @@ enum SecretReader {
             let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit + 1 - count) }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw CLIError.accessDenied("cannot read \(what): \(String(cString: strerror(errno)))")
+                throw OperationError.accessDenied("cannot read \(what): \(String(cString: strerror(errno)))")
             }
             if got == 0 { break }
             count += got
         }
-        guard count <= limit else { throw CLIError.malformedInput("\(what) is larger than 64 KiB") }
+        guard count <= limit else { throw OperationError.malformedInput("\(what) is larger than 64 KiB") }
         return SecretBytes(copying: buffer[0..<count])
     }
 }
 
 extension SecretBytes {
     /// Without one trailing "\n" (exactly one: a second is part of the secret).
-    func strippingOneNewline() -> SecretBytes {
+    public func strippingOneNewline() -> SecretBytes {
         let endsWithNewline = withUnsafeBytes { $0.last == UInt8(ascii: "\n") }
         return endsWithNewline ? slice(0..<count - 1) : self
     }

@@ -1,16 +1,16 @@
 import Vault
 
 /// The variables `export` prints and `exec` sets (DESIGN §3), in a fixed order.
-enum ProfileEnvironment {
+public enum ProfileEnvironment {
     /// Every variable twvault manages: those a profile lacks are unset, so switching
     /// profiles never mixes two accounts.
-    static let managedNames = [
+    public static let managedNames = [
         "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_CLIENT_ID",
         "TWILIO_CLIENT_SECRET", "TWILIO_ACCESS_TOKEN", "TWILIO_REGION", "TWILIO_EDGE", "TWVAULT_PROFILE",
     ]
 
     /// (name, value) pairs; `nil` means "unset". The refresh token is never included.
-    static func variables(profile name: String, _ record: ProfileRecord, accessToken: String?) -> [(
+    public static func variables(profile name: String, _ record: ProfileRecord, accessToken: String?) -> [(
         name: String, value: String?
     )] {
         [
@@ -29,7 +29,8 @@ enum ProfileEnvironment {
 
     /// The child environment for `exec`: the parent's, minus every managed variable and every
     /// unlock secret (`TWVAULT_SESSION`, `TWVAULT_PASSPHRASE*`), plus the profile's values.
-    static func childEnvironment(parent: [String: String], variables: [(name: String, value: String?)]) -> [String:
+    public static func childEnvironment(parent: [String: String], variables: [(name: String, value: String?)])
+        -> [String:
         String]
     {
         var environment = parent.filter { name, _ in
@@ -44,10 +45,10 @@ enum ProfileEnvironment {
 }
 
 /// Which profile a command means: the argument, else `$TWVAULT_PROFILE`.
-enum ProfileArgument {
-    static func resolve(_ argument: String?, context: CommandContext = .current) throws -> String {
+public enum ProfileArgument {
+    public static func resolve(_ argument: String?, context: Context) throws -> String {
         guard let name = argument ?? context.env("TWVAULT_PROFILE") else {
-            throw CLIError.usage("name a profile, or set TWVAULT_PROFILE")
+            throw OperationError.usage("name a profile, or set TWVAULT_PROFILE")
         }
         try Names.validateProfile(name)
         return name

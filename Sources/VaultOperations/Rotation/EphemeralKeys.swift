@@ -8,19 +8,20 @@ import Vault
 /// from it once deleted. While its command runs, the owning twvault holds a lock named after
 /// the entry; an entry whose lock is free is a leftover (a crash, a failed delete) that any
 /// later `export`, `exec` or `rotate` deletes at Twilio.
-enum EphemeralKeys {
+public enum EphemeralKeys {
     /// A key that exists at Twilio and is recorded in the vault.
-    struct Issued {
-        let entry: EphemeralKeyLedger.Entry
-        let key: NewAPIKey
+    public struct Issued {
+        public let entry: EphemeralKeyLedger.Entry
+        public let key: NewAPIKey
         /// Held while the key is in use: tells other processes it is not a leftover.
-        let lock: ProfileLock
+        public let lock: ProfileLock
     }
 
-    static func lockName(_ entry: EphemeralKeyLedger.Entry) -> String { "ephemeral:" + entry.id }
+    public static func lockName(_ entry: EphemeralKeyLedger.Entry) -> String { "ephemeral:" + entry.id }
 
     /// Records an entry, then creates the key.
-    static func issue(profile: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess) async throws
+    public static func issue(profile: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess)
+        async throws
         -> Issued
     {
         let admin = try TwilioEndpoints(context: access.context).admin(
@@ -38,14 +39,14 @@ enum EphemeralKeys {
                     ledger.keys.removeAll { $0.id == entry.id }
                 }
                 throw RotationFailure(
-                    message + "; nothing changed at Twilio", exitCode: RotationFailure.exitCode(of: error))
+                    message + "; nothing changed at Twilio", status: RotationFailure.status(causedBy: error))
             }
             // Twilio may have made it without the answer arriving: leave the entry for clean-up.
             throw RotationFailure(
                 message + "; a key Twilio may have made will be deleted by the next twvault command",
-                exitCode: RotationFailure.exitCode(of: error))
+                status: RotationFailure.status(causedBy: error))
         }
-        CrashPoint.reached("ephemeral-create")
+        CrashPoint.reached("ephemeral-create", access.context)
         var stored = entry
         stored.keySID = key.sid
         try update(profile: profile, vault: vault, now: access.context.now()) { ledger in
@@ -56,15 +57,15 @@ enum EphemeralKeys {
 
     /// Deletes the key of `issued` and its entry; warns (without failing) when Twilio cannot
     /// be reached, leaving the entry for the next command.
-    static func retire(
+    public static func retire(
         _ issued: Issued, profile: String, record: ProfileRecord, vault: UnlockedVault,
         access: VaultAccess
     ) async {
         do {
             try await delete(issued.entry, profile: profile, record: record, vault: vault, access: access)
-            Output.note("deleted the ephemeral API key \(issued.key.sid)")
+            access.context.output.note("deleted the ephemeral API key \(issued.key.sid)")
         } catch {
-            Output.warn(
+            access.context.output.warn(
                 "the ephemeral API key \(issued.key.sid) of '\(profile)' could not be deleted (\(RotationFailure.reason(error))); the next `twvault export`, `exec` or `rotate` will delete it"
             )
         }
@@ -73,7 +74,7 @@ enum EphemeralKeys {
 
     /// Deletes an entry's key at Twilio (by SID, or by FriendlyName when the SID never
     /// arrived), then the entry.
-    static func delete(
+    public static func delete(
         _ entry: EphemeralKeyLedger.Entry, profile: String, record: ProfileRecord, vault: UnlockedVault,
         access: VaultAccess
     ) async throws {
@@ -93,7 +94,7 @@ enum EphemeralKeys {
 
     /// Deletes leftover ephemeral keys of any profile. Costs one index lookup when there are
     /// none, so commands on the hot path may call it; never fails the command.
-    static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess) async {
+    public static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess) async {
         let profiles: [String]
         do {
             profiles = try vault.profiles(withRecord: .ephemeralKeys, limit: 8)
@@ -115,23 +116,24 @@ enum EphemeralKeys {
                     defer { withExtendedLifetime(lock) {} }
                     do {
                         try await delete(entry, profile: profile, record: record, vault: vault, access: access)
-                        Output.info(
+                        access.context.output.info(
                             "deleted the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)'"
                         )
                     } catch {
-                        Output.warn(
+                        access.context.output.warn(
                             "the leftover ephemeral API key \(entry.keySID ?? entry.friendlyName) of '\(profile)' could not be deleted yet (\(RotationFailure.reason(error)))"
                         )
                     }
                 }
             } catch {
-                Output.note("could not check the ephemeral keys of '\(profile)': \(RotationFailure.reason(error))")
+                access.context.output.note(
+                    "could not check the ephemeral keys of '\(profile)': \(RotationFailure.reason(error))")
             }
         }
     }
 
     /// Read-modify-write of a profile's ledger in one transaction; an empty ledger is deleted.
-    static func update(
+    public static func update(
         profile: String, vault: UnlockedVault, now: Int64,
         _ change: @escaping (inout EphemeralKeyLedger) -> Void
     ) throws {

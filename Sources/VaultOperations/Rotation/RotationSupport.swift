@@ -4,30 +4,25 @@ import Vault
 
 /// A rotation (or ephemeral-key) step that failed: one line that says what state Twilio and
 /// the vault are in, and the exit code of DESIGN §2.
-struct RotationFailure: Error, CustomStringConvertible {
-    let message: String
-    let exitCode: Int32
-    var description: String { message }
+public struct RotationFailure: Error, CustomStringConvertible {
+    public let message: String
+    public let status: ExitStatus
+    public var description: String { message }
 
-    init(_ message: String, exitCode: Int32) {
+    public init(_ message: String, status: ExitStatus) {
         self.message = message
-        self.exitCode = exitCode
+        self.status = status
     }
 
-    /// Exit code for a failure caused by `error` (75 for anything unexpected: try again).
-    static func exitCode(of error: any Error) -> Int32 {
-        switch error {
-        case let error as TwilioError: error.exitCode
-        case let error as ProfileTwilioError: error.exitCode
-        case let error as VaultError: error.exitCode
-        case let error as CLIError: error.exitCode
-        case let error as RotationFailure: error.exitCode
-        default: 1
-        }
+    /// The status for a failure caused by `error`: the cause's own, else 75 (something
+    /// unexpected in the middle of a rotation: try again, `--resume` finishes it).
+    public static func status(causedBy error: any Error) -> ExitStatus {
+        let status = ExitStatus.status(of: error)
+        return status == .failure ? .temporaryFailure : status
     }
 
     /// The one-line description of `error` without its trailing full stop, to quote it.
-    static func reason(_ error: any Error) -> String {
+    public static func reason(_ error: any Error) -> String {
         var text = String(describing: error)
         while text.hasSuffix(".") { text.removeLast() }
         return text
@@ -35,28 +30,31 @@ struct RotationFailure: Error, CustomStringConvertible {
 }
 
 /// Base URLs of Twilio's REST APIs: `$TWVAULT_API_URL` and `$TWVAULT_ACCOUNTS_URL`, else Twilio's.
-struct TwilioEndpoints {
-    var apiBaseURL: String
-    var accountsBaseURL: String
+public struct TwilioEndpoints {
+    public var apiBaseURL: String
+    public var accountsBaseURL: String
 
-    init(context: CommandContext) {
+    public let http: HTTPClientProvider
+
+    public init(context: Context) {
+        http = context.http
         apiBaseURL = context.env("TWVAULT_API_URL") ?? TwilioAPI.defaultAPIBaseURL
         accountsBaseURL = context.env("TWVAULT_ACCOUNTS_URL") ?? TwilioAPI.defaultAccountsBaseURL
     }
 
     /// A REST client for `accountSID`, authenticated as `username:password` (the account SID
     /// with an auth token, or a key SID with its secret).
-    func api(accountSID: String, username: String, password: String) throws -> TwilioAPI {
+    public func api(accountSID: String, username: String, password: String) throws -> TwilioAPI {
         TwilioAPI(
             accountSID: accountSID, credentials: BasicCredentials(username: username, password: password),
-            transport: try Transport.shared(), apiBaseURL: apiBaseURL, accountsBaseURL: accountsBaseURL)
+            transport: try http.transport(), apiBaseURL: apiBaseURL, accountsBaseURL: accountsBaseURL)
     }
 
     /// A client that may manage keys and tokens: standard API keys cannot, so the profile's
     /// auth token is required.
-    func admin(_ record: ProfileRecord, profile: String, purpose: String) throws -> TwilioAPI {
+    public func admin(_ record: ProfileRecord, profile: String, purpose: String) throws -> TwilioAPI {
         guard let account = record.accountSID, let token = record.authToken else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "\(purpose) needs the profile's account SID and auth token (API keys cannot manage keys); add them with `twvault add \(profile) --force`"
             )
         }
@@ -66,8 +64,8 @@ struct TwilioEndpoints {
 
 /// Random identifiers for rotations and ephemeral keys (not secret: they appear in
 /// FriendlyNames at Twilio).
-enum RotationID {
-    static func make() -> String {
+public enum RotationID {
+    public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<8).map { _ in
             let byte = UInt8.random(in: 0...255, using: &generator)
@@ -78,10 +76,10 @@ enum RotationID {
 
 /// Named crash points for the crash tests. Compiled into debug builds only: a release
 /// binary has no way to stop itself half-way through a rotation.
-enum CrashPoint {
+public enum CrashPoint {
     /// Ends the process at once (like kill -9: no clean-up, no buffered output) when
     /// `TWVAULT_TEST_CRASH_AFTER` names `step`.
-    static func reached(_ step: String, context: CommandContext = .current) {
+    public static func reached(_ step: String, _ context: Context) {
         #if DEBUG
             if context.environment["TWVAULT_TEST_CRASH_AFTER"] == step { _exit(137) }
         #endif
