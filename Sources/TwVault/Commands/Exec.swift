@@ -44,6 +44,10 @@ struct Exec: VaultCommand {
         var profile: String?
         var noToken = self.noToken
         var ephemeralKey = self.ephemeralKey
+        // The words are captured before ArgumentParser sees them: help is this command's.
+        if let first = rest.first, first == "-h" || first == "--help" {
+            throw CleanExit.helpRequest(self)
+        }
         if let first = rest.first, first != "--" {
             profile = first
             rest = rest.dropFirst()
@@ -52,6 +56,7 @@ struct Exec: VaultCommand {
             rest = rest.dropFirst()
             if word == "--" { break }
             switch word {
+            case "-h", "--help": throw CleanExit.helpRequest(self)
             case "--no-token": noToken = true
             case "--ephemeral-key": ephemeralKey = true
             default:

@@ -32,7 +32,38 @@ struct Export: VaultCommand {
     }
 
     /// The command itself, apart from its parsed form: `HotPath` calls it directly.
+    ///
+    /// Fail safe (DESIGN §3): when it fails in a shell format and stdout is not a terminal,
+    /// stdout still gets a fragment that unsets every variable `export` manages and ends in a
+    /// failing command, so `eval "$(twvault export typo)" && deploy` neither runs `deploy` nor
+    /// leaves the previous profile's credentials in the shell.
     static func run(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws {
+        do {
+            try await export(access: access, profile: profile, format: format, noToken: noToken)
+        } catch {
+            if !access.context.stdoutIsTerminal, let fragment = failSafeFragment(format: format) {
+                access.context.output.stdout(fragment)
+            }
+            throw error
+        }
+    }
+
+    /// Unsets every managed variable, then fails; nil for the formats that are not evaluated.
+    static func failSafeFragment(format: ExportFormat) -> String? {
+        let failing: String
+        switch format {
+        case .sh: failing = "false\n"
+        case .fish: failing = "false\n"
+        case .powershell: failing = "throw 'twvault export failed'\n"
+        case .dotenv, .json: return nil
+        }
+        let cleared = ProfileEnvironment.managedNames.map { (name: $0, value: String?.none) }
+        guard let text = try? ExportRenderer.render(cleared, as: format) else { return nil }
+        return text + failing
+    }
+
+    private static func export(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws
+    {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)

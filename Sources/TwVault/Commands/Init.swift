@@ -13,7 +13,7 @@ struct Init: VaultCommand {
             Examples:
               twvault init
               twvault init --kdf sensitive
-              TWVAULT_NEW_PASSPHRASE_FILE=… twvault init --new-passphrase-file ~/.config/twvault/pass
+              twvault init --new-passphrase-file ~/.config/twvault/pass
             """)
 
     @OptionGroup var global: GlobalOptions

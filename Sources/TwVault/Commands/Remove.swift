@@ -38,7 +38,10 @@ struct Remove: VaultCommand {
             else {
                 throw OperationError.usage("no terminal to confirm on: pass --yes to delete '\(profile)'")
             }
-            guard answer else { throw ProcessEnded(status: 1) }
+            guard answer else {
+                access.context.output.error("kept profile '\(profile)': nothing was removed")
+                throw ProcessEnded(status: ExitStatus.failure.rawValue)
+            }
         }
         let vault = try access.unlock(file)
         try vault.removeProfile(profile)

@@ -57,6 +57,7 @@ public enum TwVaultMain {
     public static func run(_ arguments: [String], context: Context) async -> Int32 {
         let status: Int32
         do {
+            let arguments = GlobalOptions.movedAfterSubcommand(arguments)
             if let command = HotPath.parse(arguments[...]) {
                 try await HotPath.run(command, context: context)
             } else {

@@ -19,15 +19,12 @@ struct Unlock: VaultCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How long the unlock lasts: 90s, 15m, 1h, 8h… (at most 24h).")
     var ttl: String = "1h"
-    @Option(help: "sh, fish or powershell.")
-    var format: ExportFormat = .sh
+    @Option(help: "The shell syntax of the line printed.")
+    var format: ShellFormat = .sh
 
     func validate() throws {
         guard let seconds = Durations.seconds(ttl), seconds > 0, seconds <= SessionStore.maximumTTL else {
             throw ValidationError("--ttl must be a duration between 1s and 24h, like 90s, 15m or 8h")
-        }
-        guard [.sh, .fish, .powershell].contains(format) else {
-            throw ValidationError("--format must be sh, fish or powershell")
         }
     }
 
@@ -37,7 +34,8 @@ struct Unlock: VaultCommand {
         let vault = try access.openUnlocked(allowSession: false)
         let seconds = Durations.seconds(ttl) ?? 3600
         let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
-        access.context.output.stdout(try ExportRendering.render([("TWVAULT_SESSION", token)], format: format))
+        access.context.output.stdout(
+            try ExportRendering.render([("TWVAULT_SESSION", token)], format: format.exportFormat))
         if access.context.stdoutIsTerminal {
             access.context.output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
         }

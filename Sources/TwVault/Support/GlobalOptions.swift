@@ -26,6 +26,31 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
+    /// Global options given before the subcommand (`twvault --vault X list`), moved after it
+    /// where the subcommand's option group parses them: both spellings mean the same.
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let word = rest.first {
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if ["--vault", "--passphrase-file", "--passphrase-fd"].contains(name) {
+                leading.append(word)
+                rest = rest.dropFirst()
+                if name == word, let value = rest.first {
+                    leading.append(value)
+                    rest = rest.dropFirst()
+                }
+            } else if ["-q", "--quiet", "-v", "--verbose"].contains(word) {
+                leading.append(word)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, let subcommand = rest.first, !subcommand.hasPrefix("-") else { return arguments }
+        return [subcommand] + leading + Array(rest.dropFirst())
+    }
+
     /// The same options as plain values.
     var values: AccessOptions {
         AccessOptions(

@@ -3,6 +3,19 @@ import VaultOperations
 
 extension ExportFormat: ExpressibleByArgument {}
 
+/// The formats a shell evaluates: what `unlock` prints.
+enum ShellFormat: String, ExpressibleByArgument, CaseIterable {
+    case sh, fish, powershell
+
+    var exportFormat: ExportFormat {
+        switch self {
+        case .sh: .sh
+        case .fish: .fish
+        case .powershell: .powershell
+        }
+    }
+}
+
 /// The command layer's view of the renderer: export errors become exit 65 with the message
 /// naming the variable (never the value).
 enum ExportRendering {
