@@ -1,5 +1,10 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Time and size limits of one HTTP exchange.
 public struct HTTPLimits: Sendable, Equatable {
@@ -141,8 +146,22 @@ public actor AsyncHTTPTransport: HTTPTransport {
         if error is CancellationError {
             return .temporary(.network(host: host, reason: "the request was cancelled"))
         }
+        if let reason = systemReason(error) { return .temporary(.network(host: host, reason: reason)) }
         // Transport errors describe sockets and TLS, never bodies; keep them to one short line.
         return .temporary(.network(host: host, reason: TextSanitizer.oneLine(String(describing: error), limit: 160)))
+    }
+
+    /// The system's words for a socket failure ("Connection refused"), from the errno of the
+    /// first connection attempt, rather than the client's nested error descriptions.
+    private static func systemReason(_ error: any Error) -> String? {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name could not be resolved" }
+            for failure in error.connectionErrors {
+                if let reason = systemReason(failure.error) { return reason }
+            }
+        }
+        return nil
     }
 }
 

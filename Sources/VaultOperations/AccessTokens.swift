@@ -42,7 +42,9 @@ public enum AccessTokens {
             return cached
         }
         let record = try vault.profile(name)
-        let token = try await exchange(record, profile: name, access: access)
+        let token = try await access.context.output.transient("waiting for \(hostOf(tokenURL(record, access: access)))") {
+            try await exchange(record, profile: name, access: access)
+        }
         let cached = try TokenStore.store(token, profile: name, vault: vault, now: access.context.now()).cached
         access.context.output.note(
             "stored a new access token for '\(name)' (valid \(Durations.describe(max(0, cached.expiresAt - access.context.now()))))"
@@ -95,10 +97,18 @@ public enum AccessTokens {
 public struct ProfileTwilioError: Error, CustomStringConvertible {
     public let error: TwilioError
     public let profile: String
-    public var description: String { error.message(profile: profile) }
+    /// What else the user can do, added to the message (e.g. `export --no-token`).
+    public var hint: String?
+    public var description: String {
+        guard let hint else { return error.message(profile: profile) }
+        var message = error.message(profile: profile)
+        while message.hasSuffix(".") { message.removeLast() }
+        return message + "; " + hint
+    }
 
-    public init(error: TwilioError, profile: String) {
+    public init(error: TwilioError, profile: String, hint: String? = nil) {
         self.error = error
         self.profile = profile
+        self.hint = hint
     }
 }

@@ -126,6 +126,38 @@ public struct Output: Sendable {
     public func info(_ text: String) {
         if !quiet { console.write("\(text)\n", to: .standardError) }
     }
+
+    /// Shows `text` on one line of a terminal's stderr until `body` ends, then erases it:
+    /// feedback during a slow step (a key derivation, a network wait). Nothing when stderr is
+    /// not a terminal or with --quiet.
+    public func transient<T>(_ text: String, _ body: () throws -> T) rethrows -> T {
+        guard !quiet, console.isTerminal(.standardError) else { return try body() }
+        console.write("\(text)…", to: .standardError)
+        defer { console.write("\r\u{1B}[K", to: .standardError) }
+        return try body()
+    }
+
+    /// `transient` for an asynchronous step, shown only once it has lasted half a second.
+    public func transient<T: Sendable>(_ text: String, _ body: () async throws -> T) async rethrows -> T {
+        guard !quiet, console.isTerminal(.standardError) else { return try await body() }
+        let console = self.console
+        let shown = Locked(false)
+        let timer = Task {
+            try await Task.sleep(for: .milliseconds(500))
+            shown.withLock { shown in
+                console.write("\(text)…", to: .standardError)
+                shown = true
+            }
+        }
+        defer {
+            timer.cancel()
+            shown.withLock { shown in
+                if shown { console.write("\r\u{1B}[K", to: .standardError) }
+                shown = false
+            }
+        }
+        return try await body()
+    }
 }
 
 /// The HTTP transport, created on first use so that commands that send no request never start

@@ -42,6 +42,15 @@ public struct VaultAccess: Sendable {
         return home + "/.local/share/twvault/vault.db"
     }
 
+    /// The vault path with the home directory shown as `~`.
+    public var displayPath: String {
+        let path = vaultPath
+        if let home = context.env("HOME"), home != "/", path.hasPrefix(home + "/") {
+            return "~" + path.dropFirst(home.count)
+        }
+        return path
+    }
+
     public var sessions: SessionStore {
         SessionStore(directory: SessionStore.defaultDirectory(environment: context.environment))
     }
@@ -137,7 +146,9 @@ public struct VaultAccess: Sendable {
         } catch let error as VaultError where error == .noPassphraseSource {
             throw sessionError ?? error
         }
-        let vault = try file.unlock(passphrase: passphrase)
+        let vault = try context.output.transient("unlocking \(displayPath)") {
+            try file.unlock(passphrase: passphrase)
+        }
         context.output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
         return vault
     }

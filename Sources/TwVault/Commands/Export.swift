@@ -68,8 +68,14 @@ struct Export: VaultCommand {
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
-        let token =
-            noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        let token: String?
+        do {
+            token =
+                noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        } catch var error as ProfileTwilioError where ExitStatus(error.error) == .temporaryFailure {
+            error.hint = "to export without an access token: twvault export \(name) --no-token"
+            throw error
+        }
         let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
         let text = try ExportRendering.render(variables, format: format)
         if access.context.stdoutIsTerminal {

@@ -74,4 +74,31 @@ import VaultOperations
         #expect(result.exit == .failure)
         #expect(result.stderr == "twvault: kept profile 'p': nothing was removed\n")
     }
+
+    @Test func anOfflineTokenEndpointSaysWhatHappenedAndOffersNoToken() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        let stdin = "TWILIO_CLIENT_ID=\(TestHome.clientID)\nTWILIO_CLIENT_SECRET=client-secret-value\n"
+        var result = await home.run(["add", "org", "--stdin"], stdin: stdin, passphrase: true)
+        #expect(result.exit == .success, "\(result.stderr)")
+        result = await home.run(
+            ["export", "org"], passphrase: true, env: ["TWVAULT_TOKEN_URL": "http://127.0.0.1:9/v2/token"],
+            http: .live())
+        #expect(result.exit == .temporaryFailure)
+        #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
+        #expect(result.stderr.contains("twvault export org --no-token"))
+        #expect(!result.stderr.contains("errno") && !result.stderr.contains("client-secret-value"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aKeyDerivationOnATerminalShowsATransientLine() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        let console = TestConsole(terminal: [.standardError])
+        let result = await home.run(["export", "p"], passphrase: true, console: console)
+        #expect(result.exit == .success)
+        #expect(result.stderr == "unlocking ~/vault/vault.db…\r\u{1B}[K")
+        let quiet = await home.run(["export", "p", "-q"], passphrase: true)
+        #expect(quiet.stderr.isEmpty)
+    }
 }
