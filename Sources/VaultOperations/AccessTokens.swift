@@ -42,7 +42,8 @@ public enum AccessTokens {
             return cached
         }
         let record = try vault.profile(name)
-        let token = try await access.context.output.transient("waiting for \(hostOf(tokenURL(record, access: access)))") {
+        let token = try await access.context.output.transient("waiting for \(hostOf(tokenURL(record, access: access)))")
+        {
             try await exchange(record, profile: name, access: access)
         }
         let cached = try TokenStore.store(token, profile: name, vault: vault, now: access.context.now()).cached

@@ -19,11 +19,16 @@ public struct Context: Sendable {
     public var clock: @Sendable () -> Int64
     public var http: HTTPClientProvider
     public var processes: any ProcessLauncher
+    /// The name of the program that started this one (`/proc/PPID/comm`), e.g. `fish`: the
+    /// shell whose syntax `export` and `unlock` print when no `--format` is given.
+    public var parentProcessName: @Sendable () -> String?
 
     public init(
         environment: [String: String], console: any Console, clock: @escaping @Sendable () -> Int64,
-        http: HTTPClientProvider, processes: any ProcessLauncher
+        http: HTTPClientProvider, processes: any ProcessLauncher,
+        parentProcessName: @escaping @Sendable () -> String? = { nil }
     ) {
+        self.parentProcessName = parentProcessName
         self.environment = environment
         self.console = console
         self.output = Output(console: console)
@@ -66,6 +71,19 @@ public struct Context: Sendable {
             entry += 1
         }
         return environment
+    }
+
+    /// The name of this process's parent from `/proc`, without the trailing newline.
+    public static let procParentName: @Sendable () -> String? = {
+        let fd = open("/proc/\(getppid())/comm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        var name = String(decoding: buffer[0..<count], as: UTF8.self)
+        while name.last == "\n" { name.removeLast() }
+        return name
     }
 
     /// The wall clock, in whole seconds since 1970.

@@ -21,8 +21,8 @@ struct Export: VaultCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
     var profile: String?
-    @Option(help: "sh, fish, powershell, dotenv or json.")
-    var format: ExportFormat = .sh
+    @Option(help: "sh, fish, powershell, dotenv or json (default: fish or powershell when run by that shell, else sh).")
+    var format: ExportFormat?
     @Flag(help: "Do not include or fetch an OAuth access token.")
     var noToken = false
 
@@ -37,7 +37,8 @@ struct Export: VaultCommand {
     /// stdout still gets a fragment that unsets every variable `export` manages and ends in a
     /// failing command, so `eval "$(twvault export typo)" && deploy` neither runs `deploy` nor
     /// leaves the previous profile's credentials in the shell.
-    static func run(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws {
+    static func run(access: VaultAccess, profile: String?, format: ExportFormat?, noToken: Bool) async throws {
+        let format = format ?? .ofParentShell(access.context)
         do {
             try await export(access: access, profile: profile, format: format, noToken: noToken)
         } catch {

@@ -19,8 +19,8 @@ struct Unlock: VaultCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How long the unlock lasts: 90s, 15m, 1h, 8h… (at most 24h).")
     var ttl: String = "1h"
-    @Option(help: "The shell syntax of the line printed.")
-    var format: ShellFormat = .sh
+    @Option(help: "The shell syntax of the line printed (default: that of the shell running twvault).")
+    var format: ShellFormat?
 
     func validate() throws {
         guard let seconds = Durations.seconds(ttl), seconds > 0, seconds <= SessionStore.maximumTTL else {
@@ -35,7 +35,8 @@ struct Unlock: VaultCommand {
         let seconds = Durations.seconds(ttl) ?? 3600
         let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
         access.context.output.stdout(
-            try ExportRendering.render([("TWVAULT_SESSION", token)], format: format.exportFormat))
+            try ExportRendering.render(
+                [("TWVAULT_SESSION", token)], format: format?.exportFormat ?? .ofParentShell(context)))
         if access.context.stdoutIsTerminal {
             access.context.output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
         }

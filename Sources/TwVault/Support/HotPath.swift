@@ -12,7 +12,7 @@ import VaultOperations
 /// which parses it or reports the error exactly as before.
 enum HotPath {
     enum Command {
-        case export(AccessOptions, profile: String?, format: ExportFormat, noToken: Bool)
+        case export(AccessOptions, profile: String?, format: ExportFormat?, noToken: Bool)
         case token(AccessOptions, profile: String?, refresh: Bool, json: Bool)
     }
 
@@ -22,7 +22,7 @@ enum HotPath {
         var rest = arguments.dropFirst()
         var options = AccessOptions(vault: nil, passphraseFile: nil, passphraseFd: nil, quiet: false, verbose: false)
         var profile: String?
-        var format = ExportFormat.sh
+        var format: ExportFormat?
         // Arrays, not sets: a few words, and no hashing machinery to set up at start.
         var flags: [String] = []
         var seen: [String] = []

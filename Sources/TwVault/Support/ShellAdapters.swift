@@ -1,7 +1,17 @@
 import ArgumentParser
 import VaultOperations
 
-extension ExportFormat: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {
+    /// The format of the shell that runs twvault when no `--format` is given: fish and
+    /// PowerShell get their own (`twvault export p | source` works in fish), everything else sh.
+    static func ofParentShell(_ context: Context) -> ExportFormat {
+        switch context.parentProcessName() {
+        case "fish": .fish
+        case "pwsh", "powershell": .powershell
+        default: .sh
+        }
+    }
+}
 
 /// The formats a shell evaluates: what `unlock` prints.
 enum ShellFormat: String, ExpressibleByArgument, CaseIterable {

@@ -79,6 +79,6 @@ extension Context {
     static func live() -> Context {
         Context(
             environment: Context.processEnvironment(), console: SystemConsole(), clock: Context.systemClock,
-            http: .live(), processes: SystemProcessLauncher())
+            http: .live(), processes: SystemProcessLauncher(), parentProcessName: Context.procParentName)
     }
 }

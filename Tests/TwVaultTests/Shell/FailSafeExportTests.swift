@@ -59,6 +59,23 @@ struct FailSafeExportTests {
         #expect(result.stdout == "done\n", "\(result.stderr)")
     }
 
+    @Test("fish without --format: the format follows the shell that runs twvault")
+    func fishDetected() throws {
+        let h = try Harness()
+        try h.makeVault(profile: "staging")
+        let script = """
+            twvault export staging | source; or exit 3
+            echo $TWVAULT_PROFILE
+            twvault export prdo 2>/dev/null | source; and echo ran
+            set -q TWVAULT_PROFILE; and echo profile-left
+            bash -c 'twvault export staging; true' | head -n 1 | string sub -l 7
+            """
+        let result = try Harness.execute("/usr/bin/fish", ["--no-config", "-c", script], environment: environment(h))
+        // fish gets fish syntax; a bash started from fish gets sh syntax.
+        #expect(result.stdout == "staging\nexport \n", "\(result.stderr)")
+        #expect(!result.stdout.contains("ran") && !result.stdout.contains("profile-left"))
+    }
+
     @Test("json and dotenv print nothing on failure")
     func dataFormats() async throws {
         let h = try Harness()
