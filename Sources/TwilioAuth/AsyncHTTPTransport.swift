@@ -33,6 +33,9 @@ public struct HTTPLimits: Sendable, Equatable {
 public actor AsyncHTTPTransport: HTTPTransport {
     public nonisolated let limits: HTTPLimits
     private var client: HTTPClient?
+    /// The client's own event loop, shut down with it: the process-wide default group would
+    /// keep its epoll and event descriptors open into a command that `exec` starts.
+    private var group: MultiThreadedEventLoopGroup?
     private var isShutDown = false
 
     public init(limits: HTTPLimits = HTTPLimits()) {
@@ -67,6 +70,10 @@ public actor AsyncHTTPTransport: HTTPTransport {
         guard let client else { return }
         self.client = nil
         try? await client.shutdown()
+        if let group {
+            self.group = nil
+            try? await group.shutdownGracefully()
+        }
     }
 
     private func clientCreatingIfNeeded(host: String) throws(TwilioError) -> HTTPClient {
@@ -79,8 +86,9 @@ public actor AsyncHTTPTransport: HTTPTransport {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .nanoseconds(limits.connectTimeout.nanoseconds))
         configuration.decompression = .disabled
-        let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+        self.group = group
         self.client = client
         return client
     }

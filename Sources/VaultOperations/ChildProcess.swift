@@ -12,7 +12,10 @@ public enum ChildProcess {
 
     /// Runs `argv` (PATH-searched like a shell) with `environment`; returns the exit status to
     /// pass on: the child's, or 128 + the signal that killed it.
-    public static func run(_ argv: [String], environment: [String: String]) throws -> Int32 {
+    /// `started` runs once the child exists (or spawning failed).
+    public static func run(
+        _ argv: [String], environment: [String: String], started: () -> Void = {}
+    ) throws -> Int32 {
         let program = try ProcessReplacement.resolve(
             argv[0], path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
         let arguments = argv.map { strdup($0) } + [nil]
@@ -45,6 +48,7 @@ public enum ChildProcess {
                 posix_spawn(&pid, program, nil, &attributes, argvPointer.baseAddress!, envPointer.baseAddress!)
             }
         }
+        started()
         guard spawned == 0 else {
             let message = "cannot run \(Names.printable(argv[0])): \(String(cString: strerror(spawned)))"
             throw OperationError.cannotExecute(message, notFound: spawned == ENOENT)

@@ -262,14 +262,37 @@ public protocol ProcessLauncher: Sendable {
 
 /// The process's own `execve` and `posix_spawn`.
 public struct SystemProcessLauncher: ProcessLauncher {
-    public init() {}
+    /// The user's soft core-file limit, which twvault set to 0 for itself: commands it starts
+    /// get the user's limit back (they hold none of twvault's keys).
+    let childCoreLimit: UInt64?
+
+    public init(childCoreLimit: UInt64? = nil) { self.childCoreLimit = childCoreLimit }
 
     public func replace(_ argv: [String], environment: [String: String]) throws -> Never {
+        setCoreLimit(childCoreLimit)
+        defer { setCoreLimit(0) }
         try ProcessReplacement.execute(argv, environment: environment)
     }
 
     public func run(_ argv: [String], environment: [String: String]) throws -> Int32 {
-        try ChildProcess.run(argv, environment: environment)
+        // posix_spawn copies the limits when the child starts; this process stays undumpable
+        // (PR_SET_DUMPABLE 0) meanwhile.
+        setCoreLimit(childCoreLimit)
+        var restored = false
+        defer { if !restored { setCoreLimit(0) } }
+        return try ChildProcess.run(argv, environment: environment) {
+            setCoreLimit(0)
+            restored = true
+        }
+    }
+
+    private func setCoreLimit(_ soft: UInt64?) {
+        guard let soft else { return }
+        let resource = __rlimit_resource_t(RLIMIT_CORE.rawValue)
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return }
+        limit.rlim_cur = rlim_t(min(soft, UInt64(limit.rlim_max)))
+        _ = setrlimit(resource, &limit)
     }
 
     public func resolve(_ name: String, path: String) throws -> String {

@@ -79,6 +79,7 @@ extension Context {
     static func live() -> Context {
         Context(
             environment: Context.processEnvironment(), console: SystemConsole(), clock: Context.systemClock,
-            http: .live(), processes: SystemProcessLauncher(), parentProcessName: Context.procParentName)
+            http: .live(), processes: SystemProcessLauncher(childCoreLimit: ProcessHardening.originalCoreSoftLimit),
+            parentProcessName: Context.procParentName)
     }
 }
