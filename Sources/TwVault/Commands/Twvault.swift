@@ -25,7 +25,7 @@ public struct Twvault: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
-            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self,
+            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self, Status.self,
         ]
     )
 
