@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// The hardening of DESIGN §4, through the built binary: each test runs the attack and expects
+/// the documented exit code, an unchanged vault and no secret in the output.
+@Suite struct HardeningTests {
+    /// Runs SQL on the vault with python's sqlite3: an outside program, like an attacker.
+    static func sql(_ h: Harness, _ script: String) throws {
+        let program = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.close()"
+        let result = try Harness.execute(
+            "/usr/bin/python3", ["-c", program, h.vaultPath, script], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "sql: \(result.stderr)")
+    }
+
+    static func sessionFiles(_ directory: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".session") }
+    }
+
+    /// The token from `unlock`'s `export TWVAULT_SESSION='…'` line.
+    static func token(_ result: Harness.Result) -> String {
+        let line = result.stdout.trimmingCharacters(in: .newlines)
+        return String(line.dropFirst("export TWVAULT_SESSION='".count).dropLast())
+    }
+
+    static func isOneLine(_ text: String) -> Bool {
+        text.hasSuffix("\n") && text.dropLast().firstIndex(of: "\n") == nil
+    }
+
+    /// Whether a terminal would act on something in `bytes`: ESC, BEL, C1 controls (UTF-8
+    /// C2 80…C2 9F) or a directional formatting character (U+061C, U+200E/F, U+202A…E, U+2066…9).
+    static func holdsRawControls(_ data: Data) -> Bool {
+        let text = String(decoding: data, as: UTF8.self)
+        return text.unicodeScalars.contains { scalar in
+            let value = scalar.value
+            return (value < 0x20 && value != 0x0a) || (0x7f...0x9f).contains(value) || value == 0x061c
+                || value == 0x200e || value == 0x200f || (0x202a...0x202e).contains(value)
+                || (0x2066...0x2069).contains(value)
+        }
+    }
+
+    // MARK: bounds
+
+    @Test func ttlThatOverflowsIsAUsageError() throws {
+        let h = try Harness()
+        try h.makeVault()
+        for ttl in ["9223372036854775807s1s", "9223372036854775807m", "99999999999999999999s", "106751991167300d1d"] {
+            let result = try h.run(["unlock", "--ttl", ttl], passphrase: true)
+            #expect(result.status == 64, "\(ttl): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        #expect(Self.sessionFiles(h.runtimeDirectory + "/twvault").isEmpty)
+    }
+}
