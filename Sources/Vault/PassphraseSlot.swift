@@ -43,15 +43,16 @@ public struct PassphraseSlot: Sendable, Equatable {
     func checkStructure() throws(VaultError) {
         guard algorithm == Argon2id.algorithmIdentifier else {
             throw .newerFormat(
-                "slot '\(label)' uses key-derivation algorithm \(algorithm), which this version does not know")
+                "slot '\(Names.printable(label))' uses key-derivation algorithm \(algorithm), which this version does not know"
+            )
         }
         do { try limits.checkPolicy() } catch let VaultError.kdfOutsidePolicy(message) {
-            throw .kdfOutsidePolicy("slot '\(label)': \(message)")
+            throw .kdfOutsidePolicy("slot '\(Names.printable(label))': \(message)")
         }
         guard salt.count == Argon2id.saltLength,
             wrappedKey.count == SecretBox.overhead + 16 + PassphraseSlot.dataKeyLength
         else {
-            throw .corrupt("slot '\(label)' has fields of the wrong size")
+            throw .corrupt("slot '\(Names.printable(label))' has fields of the wrong size")
         }
     }
 
@@ -64,7 +65,7 @@ public struct PassphraseSlot: Sendable, Equatable {
             vaultID.withUnsafeBytes { ConstantTime.equal(UnsafeRawBufferPointer(rebasing: bytes[0..<16]), $0) }
         }
         // A slot copied in from another vault authenticates but names another vault.
-        guard idMatches else { throw .tampered(what: "slot '\(label)' belongs to another vault") }
+        guard idMatches else { throw .tampered(what: "slot '\(Names.printable(label))' belongs to another vault") }
         return plaintext.slice(16..<plaintext.count)
     }
 

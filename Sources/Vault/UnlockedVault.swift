@@ -40,13 +40,15 @@ public final class UnlockedVault {
     /// A profile's credentials and settings; throws `profileNotFound` when absent.
     public func profile(_ name: String) throws(VaultError) -> ProfileRecord {
         guard let payload = try payload(profile: name, kind: .profile) else { throw .profileNotFound(name) }
-        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(name)'")
+        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(Names.printable(name))'")
     }
 
     /// A decoded record of any kind, or `nil`.
     public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws(VaultError) -> T? {
         guard let payload = try payload(profile: profile, kind: kind) else { return nil }
-        return try PayloadCoding.decode(type, from: payload, what: "record '\(kind)' of profile '\(profile)'")
+        return try PayloadCoding.decode(
+            type, from: payload,
+            what: "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'")
     }
 
     // MARK: Writing
@@ -185,9 +187,10 @@ public final class UnlockedVault {
                         let payload = try keys.sealer.open(try statement.requireBlob(2), profile: profile, kind: kind)
                         if kind == .profile {
                             _ = try PayloadCoding.decode(
-                                ProfileRecord.self, from: payload, what: "profile '\(profile)'")
+                                ProfileRecord.self, from: payload, what: "profile '\(Names.printable(profile))'")
                         } else if kind == .token {
-                            _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
+                            _ = try PayloadCoding.decode(
+                                CachedToken.self, from: payload, what: "token of '\(Names.printable(profile))'")
                         }
                     } catch let error as VaultError {
                         failures.append(error.description)

@@ -49,10 +49,10 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
         case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
-        case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
-        case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
-        case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"
-        case let .slotExists(label): "a passphrase slot labelled '\(label)' already exists"
+        case let .profileNotFound(name): "no profile named '\(Names.printable(name))': see `twvault list`"
+        case let .profileExists(name): "profile '\(Names.printable(name))' already exists: use --force to replace it"
+        case let .slotNotFound(label): "no passphrase slot labelled '\(Names.printable(label))'"
+        case let .slotExists(label): "a passphrase slot labelled '\(Names.printable(label))' already exists"
         case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"
         case let .invalidName(message): message
         case let .invalidInput(message): message

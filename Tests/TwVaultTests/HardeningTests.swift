@@ -38,6 +38,38 @@ import Testing
         }
     }
 
+    // MARK: names from the file
+
+    @Test func namesPlantedInTheFileReachTheTerminalEscaped() throws {
+        let h = try Harness()
+        try h.makeVault()
+        let hostile =
+            "'x' || char(27) || ']0;owned' || char(7) || char(27) || '[2J' || char(0x202E) || 'fdp.' || char(0x9b)"
+        try Self.sql(
+            h,
+            """
+            INSERT INTO record SELECT \(hostile), kind, sealed, updated_at FROM record WHERE profile = 'p';
+            INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
+            SELECT \(hostile), algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot;
+            """)
+        let escaped = "x\\x1b]0;owned\\x07\\x1b[2J\\u{202E}fdp.\\x9b"
+        for arguments in [["list"], ["list", "--json"]] {
+            let result = try h.run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(!Self.holdsRawControls(result.stdoutData), "\(arguments)")
+            #expect(result.stdout.contains(arguments.count == 1 ? escaped : "x\\\\x1b]0;owned"))
+        }
+        for arguments in [["list", "--details"], ["verify"], ["show", "p"]] {
+            let result = try h.run(arguments, passphrase: true)
+            #expect(!Self.holdsRawControls(result.stdoutData), "\(arguments)")
+            #expect(!Self.holdsRawControls(Data(result.stderr.utf8)), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains(Harness.authToken))
+        }
+        let verify = try h.run(["verify"], passphrase: true)
+        #expect(verify.status == 65)
+        #expect(verify.stderr.contains(escaped))
+    }
+
     // MARK: bounds
 
     @Test func ttlThatOverflowsIsAUsageError() throws {

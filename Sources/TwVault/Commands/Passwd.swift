@@ -49,7 +49,7 @@ struct Passwd: ParsableCommand {
             guard let label = vault.slotLabel else { throw CLIError.usage("unlock with a passphrase to change it") }
             let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: false)
             try vault.changePassphrase(label: label, to: passphrase, limits: limits, now: now)
-            Output.info("changed the passphrase of slot '\(label)'")
+            Output.info("changed the passphrase of slot '\(Names.printable(label))'")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 
 #if canImport(Glibc)
     import Glibc
@@ -55,21 +56,23 @@ public enum Output {
     public static func stdout(_ text: String) { write(1, text) }
 
     /// One line on stderr, prefixed with the program name.
-    public static func error(_ text: String) { write(2, "twvault: \(text)\n") }
+    /// Like every line on stderr, it goes out with terminal controls and direction overrides
+    /// escaped: messages carry names and paths that came from the vault file or the user.
+    public static func error(_ text: String) { write(2, "twvault: \(Names.terminalSafe(text))\n") }
 
     /// A warning, unless --quiet.
     public static func warn(_ text: String) {
-        if !quiet { write(2, "twvault: warning: \(text)\n") }
+        if !quiet { write(2, "twvault: warning: \(Names.terminalSafe(text))\n") }
     }
 
     /// A note for --verbose. Never pass secrets.
     public static func note(_ text: String) {
-        if verbose { write(2, "twvault: \(text)\n") }
+        if verbose { write(2, "twvault: \(Names.terminalSafe(text))\n") }
     }
 
     /// Progress for people, unless --quiet (stderr, so `$(…)` captures none of it).
     public static func info(_ text: String) {
-        if !quiet { write(2, "\(text)\n") }
+        if !quiet { write(2, "\(Names.terminalSafe(text))\n") }
     }
 
     static func write(_ fd: Int32, _ text: String) {

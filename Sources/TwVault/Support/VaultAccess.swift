@@ -122,7 +122,7 @@ struct VaultAccess {
             throw sessionError ?? error
         }
         let vault = try file.unlock(passphrase: passphrase)
-        Output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
+        Output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
         return vault
     }
 
