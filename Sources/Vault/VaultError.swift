@@ -80,9 +80,26 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .insecureFile: .insecureFile(error.description)
         case .missing: .vaultNotFound(path: path)
         case let .sqlite(code, message, _):
+            switch code & 0xff {
             // Extended codes whose primary code means the file is damaged.
-            code & 0xff == 11 || code & 0xff == 26 ? .corrupt(message) : .system("SQLite error \(code): \(message)")
-        case .system: .system(error.description)
+            case 11, 26: .corrupt(message)
+            // Cannot open, read-only, permission: SQLite could not create or write the vault,
+            // its -wal or -shm. A path problem for the user to fix, not an internal error.
+            case 14, 8, 3:
+                .insecureFile(
+                    "cannot write \(path) or its -wal/-shm (\(message)): the directory and the files must be yours and writable by you; run: chmod 700 '\(SecureFiles.directory(of: path))' and chmod 600 '\(path)'"
+                )
+            default: .system("SQLite error \(code): \(message)")
+            }
+        case let .system(call, failedPath, code):
+            // Permission, read-only or link problems of any path are the user's to fix (77).
+            if case let .insecureFile(reported, problem, fix) = SecureFiles.pathError(
+                call: call, path: failedPath, errno: code)
+            {
+                .insecureFile("\(reported) \(problem); \(fix)")
+            } else {
+                .system(error.description)
+            }
         }
     }
 }

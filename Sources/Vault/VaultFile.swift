@@ -30,6 +30,7 @@ public final class VaultFile {
     /// before anything is written; a vault of a newer format is left untouched.
     public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws(VaultError) -> VaultFile {
         try translating(path: path) {
+            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path))
             guard SecureFiles.exists(path) else { throw VaultError.vaultNotFound(path: path) }
             try SecureFiles.checkDatabaseFiles(path)
             let connection = try Connection(
@@ -41,6 +42,9 @@ public final class VaultFile {
             let pending = try migrator.hasPending(connection)
             try connection.enableWAL()
             if pending { try migrator.migrate(connection, now: Clock.now()) }
+            // Again now that SQLite has opened (or made) the -wal and -shm: one that someone else
+            // slipped in between the first check and the open is refused before the vault is used.
+            try SecureFiles.checkDatabaseFiles(path)
             let statement = try connection.prepare("SELECT vault_id FROM vault WHERE singleton = 1")
             guard try statement.step() else { throw VaultError.corrupt("the vault row is missing") }
             let vaultID = try statement.requireBlob(0)
@@ -60,8 +64,7 @@ public final class VaultFile {
         try Names.validateSlotLabel(slotLabel)
         let dataKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
         try translating(path: path) {
-            let directory = SecureFiles.directory(of: path)
-            try SecureFiles.makePrivateDirectory(directory)
+            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path), create: true)
             if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
             let temporary = "\(path).new-\(getpid())"
             SecureFiles.remove(temporary)

@@ -38,6 +38,86 @@ import Testing
         }
     }
 
+    // MARK: paths
+
+    @Test func pathProblemsAreOneLineErrorsWithTheirCodes() throws {
+        let h = try Harness()
+        try h.makeVault()
+        let directory = h.root.path + "/vault"
+        let before = try #require(FileManager.default.contents(atPath: h.vaultPath))
+
+        // The parent is a symlink: refused like a symlinked vault, never "SQLite error 1550".
+        let link = h.root.path + "/link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: directory)
+        var result = try h.run(["list", "--vault", link + "/vault.db"])
+        #expect(result.status == 77)
+        #expect(Self.isOneLine(result.stderr) && result.stderr.contains("symbolic link"))
+        #expect(!result.stderr.contains("SQLite"))
+
+        // Others may write to the directory: they could plant a -wal or -shm.
+        chmod(directory, 0o777)
+        result = try h.run(["export", "p"], passphrase: true)
+        #expect(result.status == 77)
+        #expect(result.stderr.contains("chmod 700 '\(directory)'"))
+        #expect(!result.stdout.contains(Harness.authToken))
+        chmod(directory, 0o700)
+
+        result = try h.run(["list", "--vault", h.root.path + "/absent/vault.db"])
+        #expect(result.status == 66)
+        #expect(Self.isOneLine(result.stderr))
+        result = try h.run(["list", "--vault", h.passphraseFile + "/vault.db"])
+        #expect(result.status == 77)
+        #expect(Self.isOneLine(result.stderr) && result.stderr.contains("not a directory"))
+        result = try h.run(["list", "--vault", directory])
+        #expect(result.status == 77)
+        #expect(Self.isOneLine(result.stderr))
+        #expect(FileManager.default.contents(atPath: h.vaultPath) == before)
+    }
+
+    /// Runs the binary as root without the capabilities that override file permissions, so
+    /// that permission bits apply as they do to any user.
+    static func withoutPermissionOverride(_ h: Harness, _ arguments: [String]) throws -> Harness.Result {
+        var env = h.baseEnvironment()
+        env["TWVAULT_PASSPHRASE_FILE"] = h.passphraseFile
+        let drop = "-dac_override,-dac_read_search"
+        return try Harness.execute(
+            "/usr/bin/setpriv", ["--inh-caps", drop, "--bounding-set", drop, "--", Harness.binary] + arguments,
+            environment: env)
+    }
+
+    static var canDropCapabilities: Bool {
+        guard geteuid() == 0,
+            let result = try? Harness.execute(
+                "/usr/bin/setpriv",
+                ["--inh-caps", "-dac_override", "--bounding-set", "-dac_override", "--", "/bin/true"],
+                environment: ["PATH": "/usr/bin:/bin"])
+        else { return false }
+        return result.status == 0
+    }
+
+    @Test(.enabled(if: canDropCapabilities, "needs root and setpriv"))
+    func permissionDeniedIsAccessDeniedNotAnInternalError() throws {
+        let h = try Harness()
+        try h.makeVault()
+        let directory = h.root.path + "/vault"
+        let before = try #require(FileManager.default.contents(atPath: h.vaultPath))
+        // SQLite cannot create the -wal and -shm in a directory its owner may not write.
+        chmod(directory, 0o500)
+        var result = try Self.withoutPermissionOverride(h, ["show", "p"])
+        #expect(result.status == 77, "\(result.stderr)")
+        #expect(Self.isOneLine(result.stderr))
+        #expect(result.stderr.contains("chmod 700"))
+        // A directory above the vault that may not be searched.
+        chmod(directory, 0o700)
+        chmod(h.root.path, 0o000)
+        defer { chmod(h.root.path, 0o700) }
+        result = try Self.withoutPermissionOverride(h, ["list"])
+        #expect(result.status == 77, "\(result.stderr)")
+        #expect(Self.isOneLine(result.stderr) && result.stderr.contains("permission denied"))
+        chmod(h.root.path, 0o700)
+        #expect(FileManager.default.contents(atPath: h.vaultPath) == before)
+    }
+
     // MARK: names from the file
 
     @Test func namesPlantedInTheFileReachTheTerminalEscaped() throws {
