@@ -158,6 +158,43 @@ public final class VaultFile {
         try UnlockedVault(file: self, dataKey: dataKey, slotLabel: nil)
     }
 
+    /// The lock generation (docs/FORMAT.md, "Unlock sessions"): raised by every `lock`; an
+    /// unlock session made under a lower value is over.
+    public func lockGeneration() throws(VaultError) -> UInt64 {
+        try translating(path: path) {
+            let statement = try connection.cached("SELECT lock_generation FROM vault WHERE singleton = 1")
+            defer { statement.reset() }
+            guard try statement.step() else { throw VaultError.corrupt("the vault row is missing") }
+            let generation = try statement.requireInt(0)
+            guard generation >= 0 else { throw VaultError.corrupt("the lock generation is negative") }
+            return UInt64(generation)
+        }
+    }
+
+    /// Raises the lock generation by one and returns the new value, so that every unlock
+    /// session made before ends, wherever its file is. Needs no passphrase, like `lock`: the
+    /// value is outside the vault MAC, and lowering it again brings back only sessions whose
+    /// token and file an attacker already holds.
+    @discardableResult
+    public func advanceLockGeneration() throws(VaultError) -> UInt64 {
+        try translating(path: path) {
+            try connection.writeTransaction {
+                let statement = try connection.prepare(
+                    """
+                    UPDATE vault SET lock_generation = lock_generation + 1
+                    WHERE singleton = 1 AND lock_generation >= 0 AND lock_generation < 9223372036854775807
+                    RETURNING lock_generation
+                    """)
+                guard try statement.step() else {
+                    throw VaultError.corrupt("the vault row is missing or its lock generation is out of range")
+                }
+                let generation = UInt64(statement.columnInt(0))
+                statement.reset()
+                return generation
+            }
+        }
+    }
+
     /// Folds the write-ahead log into the file and empties it (best effort while others read).
     public func checkpoint() {
         try? connection.checkpoint()

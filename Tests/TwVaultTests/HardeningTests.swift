@@ -38,6 +38,48 @@ import Testing
         }
     }
 
+    // MARK: lock
+
+    @Test func lockEndsUnlocksMadeUnderAnotherEnvironment() throws {
+        let h = try Harness()
+        try h.makeVault()
+        let temp = h.root.path + "/tmp"
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        h.environment["TMPDIR"] = temp
+        let fallback = "\(temp)/twvault-\(geteuid())"
+
+        // Unlocked where XDG_RUNTIME_DIR is unset: the session file goes under $TMPDIR.
+        let unlocked = try h.run(["unlock"], passphrase: true, removing: ["XDG_RUNTIME_DIR"])
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
+        let token = Self.token(unlocked)
+        #expect(Self.sessionFiles(fallback).count == 1)
+        let before = try h.run(["export", "p"], env: ["TWVAULT_SESSION": token], removing: ["XDG_RUNTIME_DIR"])
+        #expect(before.status == 0, "\(before.stderr)")
+
+        // `lock` from a shell that has XDG_RUNTIME_DIR.
+        let locked = try h.run(["lock"])
+        #expect(locked.status == 0, "\(locked.stderr)")
+        #expect(locked.stderr.contains("ended 1 unlock"))
+        #expect(Self.sessionFiles(fallback).isEmpty)
+        let after = try h.run(["export", "p"], env: ["TWVAULT_SESSION": token], removing: ["XDG_RUNTIME_DIR"])
+        #expect(after.status == 77)
+        #expect(!after.stdout.contains(Harness.authToken) && !after.stderr.contains(Harness.authToken))
+
+        // A session file `lock` cannot find ($TMPDIR changed in between) is refused all the same.
+        let again = Self.token(try h.run(["unlock"], passphrase: true, removing: ["XDG_RUNTIME_DIR"]))
+        let elsewhere = h.root.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
+        let missed = try h.run(["lock"], env: ["TMPDIR": elsewhere])
+        #expect(missed.status == 0)
+        #expect(Self.sessionFiles(fallback).count == 1, "the sweep did not reach it")
+        let stale = try h.run(["export", "p"], env: ["TWVAULT_SESSION": again], removing: ["XDG_RUNTIME_DIR"])
+        #expect(stale.status == 77)
+        #expect(stale.stderr.contains("expired or was locked"))
+        #expect(!stale.stdout.contains(Harness.authToken))
+        #expect(Self.sessionFiles(fallback).isEmpty, "the stale file is removed")
+        #expect(try h.run(["verify"], passphrase: true).status == 0)
+    }
+
     // MARK: paths
 
     @Test func pathProblemsAreOneLineErrorsWithTheirCodes() throws {

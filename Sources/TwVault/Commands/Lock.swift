@@ -17,7 +17,7 @@ struct Lock: ParsableCommand {
     func run() throws {
         let access = VaultAccess(global)
         let file = try access.open()
-        let ended = access.sessions.endAll(vaultIDHex: file.vaultIDHex)
+        let ended = try SessionStore.endEveryUnlock(of: file, environment: access.context.environment)
         Output.info(ended == 1 ? "ended 1 unlock" : "ended \(ended) unlocks")
     }
 }
