@@ -23,6 +23,7 @@ public struct PassphraseSlot: Sendable, Equatable {
         label: String, passphrase: SecretBytes, limits: KDFLimits, vaultID: [UInt8],
         dataKey: SecretBytes, now: Int64
     ) throws(VaultError) -> PassphraseSlot {
+        try Passphrase.checkNew(passphrase)
         try limits.checkPolicy()
         let salt = RandomBytes.make(Argon2id.saltLength)
         let kek = try derive(passphrase: passphrase, salt: salt, limits: limits)
@@ -85,6 +86,10 @@ public struct PassphraseSlot: Sendable, Equatable {
 public enum Passphrase {
     /// The passphrase in Unicode NFC, so that the same characters typed on different systems
     /// give the same key. ASCII (already NFC) never leaves secret memory.
+    ///
+    /// Bytes that are not UTF-8 are decoded with U+FFFD for every invalid sequence, as earlier
+    /// versions did, so that slots they made still open; since many byte strings decode to the
+    /// same text, such a passphrase is refused for new slots (`checkNew`) and flagged at unlock.
     public static func normalized(_ passphrase: SecretBytes) -> SecretBytes {
         let isASCII = passphrase.withUnsafeBytes { bytes in bytes.allSatisfy { $0 < 0x80 } }
         if isASCII { return passphrase }
@@ -95,5 +100,30 @@ public enum Passphrase {
         var copy = nfc
         defer { for index in copy.indices { copy[index] = 0 } }
         return SecretBytes(copying: copy)
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no stray continuation bytes, overlong forms,
+    /// surrogates or truncated sequences). Reads in place: no copy of the passphrase is made.
+    public static func isValidUTF8(_ passphrase: SecretBytes) -> Bool {
+        passphrase.withUnsafeBytes { bytes in
+            var parser = Unicode.UTF8.ForwardParser()
+            var iterator = bytes.makeIterator()
+            while true {
+                switch parser.parseScalar(from: &iterator) {
+                case .valid: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
+    }
+
+    /// Refuses (65) a new passphrase that is not UTF-8: its key would come from the lossy
+    /// decoding, which maps different byte strings (`\xff\xfe…`, `\x80\x81…`) to one key.
+    public static func checkNew(_ passphrase: SecretBytes) throws(VaultError) {
+        guard isValidUTF8(passphrase) else {
+            throw .invalidInput(
+                "the new passphrase is not valid UTF-8 text: choose one typed as text, or save the file as UTF-8")
+        }
     }
 }

@@ -8,6 +8,17 @@ public final class UnlockedVault {
     let keys: VaultKeys
     /// The slot whose passphrase opened the vault (`nil` when opened from a session).
     public let slotLabel: String?
+    /// The passphrase that opened the vault is not UTF-8: its slot was made by an earlier
+    /// version, which decoded it with U+FFFD for each invalid sequence, so other invalid byte
+    /// strings open the slot as well. The owner should choose a new passphrase.
+    public internal(set) var passphraseIsNotUTF8 = false
+
+    /// One line for the user when `passphraseIsNotUTF8`, else nil.
+    public var passphraseWarning: String? {
+        guard passphraseIsNotUTF8, let slotLabel else { return nil }
+        return
+            "the passphrase of slot '\(Names.printable(slotLabel))' is not valid UTF-8, and other byte strings open it too: run `twvault passwd` to choose a new one"
+    }
 
     init(file: VaultFile, dataKey: SecretBytes, slotLabel: String?) throws(VaultError) {
         self.file = file

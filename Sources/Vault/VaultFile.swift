@@ -60,6 +60,7 @@ public final class VaultFile {
         path: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, slotLabel: String = "default",
         now: Int64 = Clock.now()
     ) throws(VaultError) -> UnlockedVault {
+        try Passphrase.checkNew(passphrase)
         try limits.checkPolicy()
         try Names.validateSlotLabel(slotLabel)
         let dataKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
@@ -147,7 +148,9 @@ public final class VaultFile {
         for slot in slots { try slot.checkStructure() }
         for slot in slots {
             if let dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) {
-                return try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+                let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+                vault.passphraseIsNotUTF8 = !Passphrase.isValidUTF8(passphrase)
+                return vault
             }
         }
         throw .wrongPassphrase

@@ -80,6 +80,56 @@ import Testing
         #expect(try h.run(["verify"], passphrase: true).status == 0)
     }
 
+    // MARK: passphrase encoding
+
+    @Test func newPassphraseThatIsNotUTF8IsRefused() throws {
+        let h = try Harness()
+        let file = h.root.path + "/bytes"
+        let bytes = Data([0xff, 0xfe, 0xfd, 0xfc, 0xc3, 0x0a])
+        _ = FileManager.default.createFile(atPath: file, contents: bytes, attributes: [.posixPermissions: 0o600])
+        var result = try h.run(["init", "--kdf", "interactive", "--new-passphrase-file", file])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("UTF-8"))
+        #expect(!FileManager.default.fileExists(atPath: h.vaultPath))
+        // Through the environment too, where the bytes reach twvault undecoded.
+        result = try Harness.execute(
+            "/bin/sh",
+            [
+                "-c", "TWVAULT_NEW_PASSPHRASE=$(printf '\\377\\376\\375') exec \"$0\" init --kdf interactive",
+                Harness.binary,
+            ],
+            environment: h.baseEnvironment())
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: h.vaultPath))
+        result = try Harness.execute(
+            "/bin/sh",
+            [
+                "-c", "TWVAULT_PASSPHRASE=$(printf '\\200\\201') exec \"$0\" add p --stdin --kdf interactive",
+                Harness.binary,
+            ],
+            environment: h.baseEnvironment(), stdin: "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=t\n")
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: h.vaultPath))
+    }
+
+    @Test func slotOfAnEarlierVersionOpensWithOneWarning() throws {
+        let h = try Harness()
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("vault-fixtures/format1.db")
+        try FileManager.default.createDirectory(
+            atPath: h.root.path + "/vault", withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        _ = FileManager.default.createFile(
+            atPath: h.vaultPath, contents: try Data(contentsOf: fixture), attributes: [.posixPermissions: 0o600])
+        let file = h.root.path + "/bytes"
+        _ = FileManager.default.createFile(
+            atPath: file, contents: Data([0x80, 0x81, 0x82, 0x83, 0xe0]), attributes: [.posixPermissions: 0o600])
+        let result = try h.run(["show", "acme-prod", "--passphrase-file", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("AC0123456789abcdef0123456789abcdef"))
+        #expect(Self.isOneLine(result.stderr), "\(result.stderr)")
+        #expect(result.stderr.contains("warning:") && result.stderr.contains("twvault passwd"))
+    }
+
     // MARK: paths
 
     @Test func pathProblemsAreOneLineErrorsWithTheirCodes() throws {

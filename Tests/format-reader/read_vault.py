@@ -85,7 +85,9 @@ def read_passphrase():
         raw = os.environb[b"TWVAULT_PASSPHRASE"]
     else:
         raise Failure(77, "no passphrase: set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE")
-    return unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+    # Slots made from bytes that are not UTF-8 (accepted before format 2) used U+FFFD for every
+    # invalid sequence; twvault no longer accepts such a passphrase for a new slot.
+    return unicodedata.normalize("NFC", raw.decode("utf-8", errors="replace")).encode("utf-8")
 
 
 def unlock_with_passphrase(db, vault_id):

@@ -123,6 +123,7 @@ struct VaultAccess {
         }
         let vault = try file.unlock(passphrase: passphrase)
         Output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
+        if let warning = vault.passphraseWarning { Output.warn(warning) }
         return vault
     }
 
@@ -159,9 +160,9 @@ enum PassphraseChannel {
     func read(_ context: CommandContext) throws -> SecretBytes {
         switch self {
         case .environment:
-            return SecretBytes(utf8: context.environment["TWVAULT_PASSPHRASE"] ?? "")
+            return PassphraseChannel.environmentBytes("TWVAULT_PASSPHRASE", context)
         case .newEnvironment:
-            return SecretBytes(utf8: context.environment["TWVAULT_NEW_PASSPHRASE"] ?? "")
+            return PassphraseChannel.environmentBytes("TWVAULT_NEW_PASSPHRASE", context)
         case let .file(path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -176,6 +177,17 @@ enum PassphraseChannel {
             }
             return try SecretReader.readAll(fd: fd, what: "passphrase descriptor \(fd)").strippingOneNewline()
         }
+    }
+
+    /// A passphrase variable's bytes as the process received them: the environment is decoded
+    /// into Swift strings with every invalid UTF-8 sequence replaced, which would hide a
+    /// passphrase that is not UTF-8. The decoded value is the fallback (a context built by tests).
+    static func environmentBytes(_ name: String, _ context: CommandContext) -> SecretBytes {
+        let value = context.environment[name] ?? ""
+        if let raw = getenv(name), String(cString: raw) == value {
+            return SecretBytes(copying: UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
+        }
+        return SecretBytes(utf8: value)
     }
 }
 
