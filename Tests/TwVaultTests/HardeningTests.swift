@@ -80,6 +80,54 @@ import Testing
         #expect(try h.run(["verify"], passphrase: true).status == 0)
     }
 
+    // MARK: passphrase files and descriptors
+
+    @Test func passphraseFileOpenToOthersIsRefused() throws {
+        let h = try Harness()
+        try h.makeVault()
+        for mode: mode_t in [0o644, 0o640, 0o604, 0o660, 0o620, 0o606] {
+            chmod(h.passphraseFile, mode)
+            let result = try h.run(["show", "p"], passphrase: true)
+            #expect(result.status == 77, "mode \(String(mode, radix: 8))")
+            #expect(result.stderr.contains("chmod 600 '\(h.passphraseFile)'"))
+            #expect(Self.isOneLine(result.stderr), "\(result.stderr)")
+            #expect(!result.stderr.contains(Harness.passphrase) && !result.stdout.contains(Harness.passphrase))
+        }
+        chmod(h.passphraseFile, 0o600)
+        #expect(try h.run(["show", "p"], passphrase: true).status == 0)
+        if geteuid() == 0 {
+            #expect(chown(h.passphraseFile, 4242, 4242) == 0)
+            let result = try h.run(["show", "p"], passphrase: true)
+            #expect(result.status == 77)
+            #expect(result.stderr.contains("another user"))
+            #expect(chown(h.passphraseFile, 0, 0) == 0)
+        }
+        // A descriptor that is a regular file follows the same rule, and names the file.
+        chmod(h.passphraseFile, 0o644)
+        let script = "exec \"$0\" show p --passphrase-fd 3 3<\"$1\""
+        let result = try Harness.execute(
+            "/bin/sh", ["-c", script, Harness.binary, h.passphraseFile], environment: h.baseEnvironment())
+        #expect(result.status == 77)
+        #expect(result.stderr.contains("chmod 600 '\(h.passphraseFile)'"))
+    }
+
+    @Test func passphraseDescriptorNeverReachesTheChild() throws {
+        let h = try Harness()
+        try h.makeVault()
+        let script =
+            "exec \"$0\" exec --passphrase-fd 3 p -- sh -c 'cat /proc/self/fd/3 2>/dev/null; echo child-ran' 3<\"$1\""
+        var result = try Harness.execute(
+            "/bin/sh", ["-c", script, Harness.binary, h.passphraseFile], environment: h.baseEnvironment())
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "child-ran\n")
+        // Also when an unlock session makes the descriptor unnecessary.
+        try h.unlock()
+        result = try Harness.execute(
+            "/bin/sh", ["-c", script, Harness.binary, h.passphraseFile], environment: h.baseEnvironment())
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "child-ran\n")
+    }
+
     // MARK: passphrase encoding
 
     @Test func newPassphraseThatIsNotUTF8IsRefused() throws {

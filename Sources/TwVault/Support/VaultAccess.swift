@@ -109,6 +109,8 @@ struct VaultAccess {
             do {
                 let vault = try sessions.unlock(file, token: token, now: context.now())
                 Output.note("unlocked with TWVAULT_SESSION")
+                // Not needed now, but a passphrase descriptor left open would reach a child of exec.
+                if case let .descriptor(fd)? = try? channel() { PassphraseChannel.release(fd) }
                 return vault
             } catch {
                 Output.note("TWVAULT_SESSION not usable: \(error.description)")
@@ -170,13 +172,58 @@ enum PassphraseChannel {
                     "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
             }
             defer { close(fd) }
+            try PassphraseChannel.checkPrivate(fd: fd, path: path)
             return try SecretReader.readAll(fd: fd, what: "the passphrase file").strippingOneNewline()
         case let .descriptor(fd):
             guard fcntl(fd, F_GETFD) != -1 else {
                 throw CLIError.usage("passphrase descriptor \(fd) is not open")
             }
+            // Closed once read (or refused), so the descriptor never reaches a child of exec.
+            defer { PassphraseChannel.release(fd) }
+            try PassphraseChannel.checkPrivate(fd: fd, path: PassphraseChannel.openedPath(fd) ?? "descriptor \(fd)")
             return try SecretReader.readAll(fd: fd, what: "passphrase descriptor \(fd)").strippingOneNewline()
         }
+    }
+
+    /// As ssh does for private keys: a regular file that holds a passphrase must be this
+    /// user's and closed to group and others, or anyone who can read it has the passphrase
+    /// (and anyone who can write it chooses a new one). Pipes and terminals pass.
+    static func checkPrivate(fd: Int32, path: String) throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        guard info.st_uid == geteuid() else {
+            throw CLIError.accessDenied(
+                "the passphrase file \(path) belongs to another user (uid \(info.st_uid)): keep it in a file of your own, then run: chmod 600 '\(path)'"
+            )
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw CLIError.accessDenied(
+                "the passphrase file \(path) is open to other users (mode \(String(mode, radix: 8))): run: chmod 600 '\(path)'"
+            )
+        }
+    }
+
+    /// The path a descriptor was opened from, for the `chmod` hint.
+    static func openedPath(_ fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard count > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Closes a passphrase descriptor. 0, 1 and 2 are pointed at /dev/null instead, so that
+    /// the next file opened cannot take their number.
+    static func release(_ fd: Int32) {
+        guard fd > 2 else {
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            if null >= 0 {
+                _ = dup2(null, fd)
+                close(null)
+            }
+            return
+        }
+        close(fd)
     }
 
     /// A passphrase variable's bytes as the process received them: the environment is decoded
