@@ -60,7 +60,13 @@ public struct PassphraseSlot: Sendable, Equatable {
     /// The data key, or `nil` when the passphrase is not this slot's.
     func unwrap(passphrase: SecretBytes, vaultID: [UInt8]) throws(VaultError) -> SecretBytes? {
         try checkStructure()
-        let kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits)
+        let kek: SecretBytes
+        do { kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits) } catch {
+            if case let .kdfOutsidePolicy(message) = error {
+                throw .kdfOutsidePolicy("slot '\(Names.printable(label))': \(message)")
+            }
+            throw error
+        }
         guard let plaintext = try? SecretBox.open(wrappedKey, key: kek) else { return nil }
         let idMatches = plaintext.withUnsafeBytes { bytes in
             vaultID.withUnsafeBytes { ConstantTime.equal(UnsafeRawBufferPointer(rebasing: bytes[0..<16]), $0) }
@@ -77,7 +83,15 @@ public struct PassphraseSlot: Sendable, Equatable {
                 passphrase: normalized, salt: salt, opsLimit: limits.opsLimit,
                 memLimit: limits.memLimit, length: SecretBox.keyLength)
         } catch {
-            throw .system("Argon2id failed: not enough memory for \(limits.memLimit >> 20) MiB?")
+            // Within the policy, yet more than this machine can run: a clear refusal (78), so
+            // a slot planted at the memory cap cannot turn an unlock into an internal error.
+            if case let .keyDerivationOutOfMemory(bytes) = error {
+                throw .kdfOutsidePolicy(
+                    "its Argon2id limits need \(bytes >> 20) MiB of memory, more than this machine can give")
+            }
+            throw .kdfOutsidePolicy(
+                "Argon2id could not run with its limits (ops \(limits.opsLimit), memory \(limits.memLimit) bytes) on this machine"
+            )
         }
     }
 }

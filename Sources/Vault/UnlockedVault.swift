@@ -131,13 +131,16 @@ public final class UnlockedVault {
         throws(VaultError)
     {
         try Names.validateSlotLabel(label)
+        // Refused before the KDF runs: a 65th slot would cost a key derivation for nothing.
+        let count = try translating(path: path) { try connection.scalarInt("SELECT count(*) FROM slot") }
+        guard count < SlotTable.maximumCount else { throw .tooManySlots }
         let slot = try PassphraseSlot.make(
             label: label, passphrase: passphrase, limits: limits,
             vaultID: file.vaultID, dataKey: dataKey, now: now)
         try write { _ in
-            guard try !SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
-                throw VaultError.slotExists(label)
-            }
+            let slots = try SlotTable.all(in: connection)
+            guard !slots.contains(where: { $0.label == label }) else { throw VaultError.slotExists(label) }
+            guard slots.count < SlotTable.maximumCount else { throw VaultError.tooManySlots }
             try SlotTable.insert(slot, into: connection)
         }
     }

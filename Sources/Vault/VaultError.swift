@@ -15,6 +15,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case slotNotFound(String)
     case slotExists(String)
     case lastSlot
+    /// The vault already holds the most passphrase slots it may (64).
+    case tooManySlots
     case invalidName(String)
     case invalidInput(String)
     /// The file is not a vault, or is damaged beyond one record.
@@ -32,7 +34,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile: 77
         case .vaultNotFound, .profileNotFound, .slotNotFound: 66
         case .profileExists, .slotExists, .vaultExists: 73
-        case .invalidName, .lastSlot: 64
+        case .invalidName, .lastSlot, .tooManySlots: 64
         case .invalidInput, .corrupt, .tampered: 65
         case .newerFormat, .kdfOutsidePolicy: 78
         case .busy: 75
@@ -54,6 +56,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .slotNotFound(label): "no passphrase slot labelled '\(Names.printable(label))'"
         case let .slotExists(label): "a passphrase slot labelled '\(Names.printable(label))' already exists"
         case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"
+        case .tooManySlots:
+            "the vault already has \(SlotTable.maximumCount) passphrase slots, the most it holds: remove one first with `twvault passwd --remove-slot LABEL`"
         case let .invalidName(message): message
         case let .invalidInput(message): message
         case let .corrupt(message): "the vault is corrupt: \(message)"

@@ -140,20 +140,30 @@ public final class VaultFile {
         try translating(path: path) { try SlotTable.all(in: connection) }
     }
 
-    /// Unlocks with a passphrase: one Argon2id run per slot tried. Every slot's limits are
-    /// checked against the policy before any KDF runs.
+    /// Unlocks with a passphrase: one Argon2id run per slot tried. The number of slots and
+    /// every slot's limits are checked against the policy before any KDF runs. A slot whose
+    /// limits this machine cannot run (not enough memory) is passed over, so a slot planted
+    /// at the memory cap does not lock everyone out; when no other slot opens, that is the
+    /// error (78).
     public func unlock(passphrase: SecretBytes) throws(VaultError) -> UnlockedVault {
         let slots = try slots()
         guard !slots.isEmpty else { throw .corrupt("the vault has no passphrase slots") }
         for slot in slots { try slot.checkStructure() }
+        var unrunnable: VaultError?
         for slot in slots {
-            if let dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) {
+            let dataKey: SecretBytes?
+            do { dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) } catch {
+                guard case .kdfOutsidePolicy = error else { throw error }
+                unrunnable = unrunnable ?? error
+                continue
+            }
+            if let dataKey {
                 let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
                 vault.passphraseIsNotUTF8 = !Passphrase.isValidUTF8(passphrase)
                 return vault
             }
         }
-        throw .wrongPassphrase
+        throw unrunnable ?? .wrongPassphrase
     }
 
     /// Unlocks with a data key recovered from an unlock session.
@@ -209,18 +219,29 @@ extension VaultFile: Sendable {}
 
 /// Reading and writing slot rows.
 enum SlotTable {
+    /// The most slots a vault holds. A file with more was not written by twvault; refusing
+    /// it before reading on keeps a planted table from costing memory or one KDF run per row.
+    static let maximumCount = 64
+
     static func all(in connection: Connection) throws -> [PassphraseSlot] {
         let statement = try connection.cached(
-            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label")
+            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label LIMIT ?"
+        )
+        defer { statement.reset() }
+        try statement.bind(.integer(Int64(maximumCount + 1)))
         var slots: [PassphraseSlot] = []
         while try statement.step() {
-            let ops = try statement.requireInt(2)
-            let mem = try statement.requireInt(3)
-            guard ops >= 0, mem >= 0 else { throw VaultError.corrupt("a slot has negative limits") }
+            guard slots.count < maximumCount else {
+                throw VaultError.corrupt("the vault has more than \(maximumCount) passphrase slots")
+            }
+            // A negative limit is read as the huge unsigned value it would be in C, which the
+            // policy check refuses (78) like any other limit outside it.
+            let ops = UInt64(bitPattern: try statement.requireInt(2))
+            let mem = UInt64(bitPattern: try statement.requireInt(3))
             slots.append(
                 PassphraseSlot(
                     label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
-                    limits: KDFLimits(opsLimit: UInt64(ops), memLimit: UInt64(mem)),
+                    limits: KDFLimits(opsLimit: ops, memLimit: mem),
                     salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
                     createdAt: try statement.requireInt(6)))
         }

@@ -302,4 +302,33 @@ import Testing
         }
         #expect(Self.sessionFiles(h.runtimeDirectory + "/twvault").isEmpty)
     }
+
+    @Test func slotAtTheMemoryCapOnASmallMachine() throws {
+        let h = try Harness()
+        try h.makeVault()
+        // Planted before 'default' in label order, at the 4 GiB cap: within the policy.
+        try Self.sql(
+            h,
+            """
+            INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
+            SELECT 'aaa', algorithm, 2, 4294967296, salt, wrapped_key, created_at FROM slot WHERE label = 'default';
+            """)
+        let before = try #require(FileManager.default.contents(atPath: h.vaultPath))
+        // A machine with 2 GiB of address space for the process.
+        func small(_ arguments: [String], passphrase: String) throws -> Harness.Result {
+            let file = h.root.path + "/pp"
+            try h.write(passphrase + "\n", to: file)
+            var env = h.baseEnvironment()
+            env["TWVAULT_PASSPHRASE_FILE"] = file
+            return try Harness.execute(
+                "/usr/bin/prlimit", ["--as=2147483648", "--", Harness.binary] + arguments, environment: env)
+        }
+        var result = try small(["show", "p"], passphrase: Harness.passphrase)
+        #expect(result.status == 0, "the slot that fits still opens: \(result.stderr)")
+        result = try small(["show", "p"], passphrase: "not the passphrase")
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(Self.isOneLine(result.stderr))
+        #expect(result.stderr.contains("'aaa'") && result.stderr.contains("memory"))
+        #expect(FileManager.default.contents(atPath: h.vaultPath) == before)
+    }
 }
