@@ -8,6 +8,17 @@ public final class UnlockedVault {
     let keys: VaultKeys
     /// The slot whose passphrase opened the vault (`nil` when opened from a session).
     public let slotLabel: String?
+    /// The passphrase that opened the vault is not UTF-8: its slot was made by an earlier
+    /// version, which decoded it with U+FFFD for each invalid sequence, so other invalid byte
+    /// strings open the slot as well. The owner should choose a new passphrase.
+    public internal(set) var passphraseIsNotUTF8 = false
+
+    /// One line for the user when `passphraseIsNotUTF8`, else nil.
+    public var passphraseWarning: String? {
+        guard passphraseIsNotUTF8, let slotLabel else { return nil }
+        return
+            "the passphrase of slot '\(Names.printable(slotLabel))' is not valid UTF-8, and other byte strings open it too: run `twvault passwd` to choose a new one"
+    }
 
     init(file: VaultFile, dataKey: SecretBytes, slotLabel: String?) throws(VaultError) {
         self.file = file
@@ -40,13 +51,15 @@ public final class UnlockedVault {
     /// A profile's credentials and settings; throws `profileNotFound` when absent.
     public func profile(_ name: String) throws(VaultError) -> ProfileRecord {
         guard let payload = try payload(profile: name, kind: .profile) else { throw .profileNotFound(name) }
-        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(name)'")
+        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(Names.printable(name))'")
     }
 
     /// A decoded record of any kind, or `nil`.
     public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws(VaultError) -> T? {
         guard let payload = try payload(profile: profile, kind: kind) else { return nil }
-        return try PayloadCoding.decode(type, from: payload, what: "record '\(kind)' of profile '\(profile)'")
+        return try PayloadCoding.decode(
+            type, from: payload,
+            what: "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'")
     }
 
     // MARK: Writing
@@ -118,13 +131,16 @@ public final class UnlockedVault {
         throws(VaultError)
     {
         try Names.validateSlotLabel(label)
+        // Refused before the KDF runs: a 65th slot would cost a key derivation for nothing.
+        let count = try translating(path: path) { try connection.scalarInt("SELECT count(*) FROM slot") }
+        guard count < SlotTable.maximumCount else { throw .tooManySlots }
         let slot = try PassphraseSlot.make(
             label: label, passphrase: passphrase, limits: limits,
             vaultID: file.vaultID, dataKey: dataKey, now: now)
         try write { _ in
-            guard try !SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
-                throw VaultError.slotExists(label)
-            }
+            let slots = try SlotTable.all(in: connection)
+            guard !slots.contains(where: { $0.label == label }) else { throw VaultError.slotExists(label) }
+            guard slots.count < SlotTable.maximumCount else { throw VaultError.tooManySlots }
             try SlotTable.insert(slot, into: connection)
         }
     }
@@ -185,9 +201,10 @@ public final class UnlockedVault {
                         let payload = try keys.sealer.open(try statement.requireBlob(2), profile: profile, kind: kind)
                         if kind == .profile {
                             _ = try PayloadCoding.decode(
-                                ProfileRecord.self, from: payload, what: "profile '\(profile)'")
+                                ProfileRecord.self, from: payload, what: "profile '\(Names.printable(profile))'")
                         } else if kind == .token {
-                            _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
+                            _ = try PayloadCoding.decode(
+                                CachedToken.self, from: payload, what: "token of '\(Names.printable(profile))'")
                         }
                     } catch let error as VaultError {
                         failures.append(error.description)

@@ -1,4 +1,5 @@
 import TwilioAuth
+import Vault
 import VaultCrypto
 
 #if canImport(Glibc)
@@ -127,22 +128,24 @@ public struct Output: Sendable {
 
     public func stdout(_ text: String) { console.write(text, to: .standardOutput) }
 
-    /// One line on stderr, prefixed with the program name.
-    public func error(_ text: String) { console.write("twvault: \(text)\n", to: .standardError) }
+    /// One line on stderr, prefixed with the program name. Like every line on stderr, it goes
+    /// out with terminal controls and direction overrides escaped: messages carry names and
+    /// paths that came from the vault file or the user.
+    public func error(_ text: String) { console.write("twvault: \(Names.terminalSafe(text))\n", to: .standardError) }
 
     /// A warning, unless --quiet.
     public func warn(_ text: String) {
-        if !quiet { console.write("twvault: warning: \(text)\n", to: .standardError) }
+        if !quiet { console.write("twvault: warning: \(Names.terminalSafe(text))\n", to: .standardError) }
     }
 
     /// A note for --verbose. Never pass secrets.
     public func note(_ text: String) {
-        if verbose { console.write("twvault: \(text)\n", to: .standardError) }
+        if verbose { console.write("twvault: \(Names.terminalSafe(text))\n", to: .standardError) }
     }
 
     /// Progress for people, unless --quiet (stderr, so `$(…)` captures none of it).
     public func info(_ text: String) {
-        if !quiet { console.write("\(text)\n", to: .standardError) }
+        if !quiet { console.write("\(Names.terminalSafe(text))\n", to: .standardError) }
     }
 
     /// Shows `text` on one line of a terminal's stderr until `body` ends, then erases it:

@@ -20,8 +20,10 @@ public enum Durations {
             default: return nil
             }
             let (product, overflow) = value.multipliedReportingOverflow(by: unit)
-            guard !overflow else { return nil }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            // `9223372036854775807s1s`: each part fits, the total does not; a usage error, not a trap.
+            guard !overflow, !sumOverflow else { return nil }
+            total = sum
             digits = ""
             sawUnit = true
         }

@@ -63,7 +63,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             self = .noPermission
         case .vaultNotFound, .profileNotFound, .slotNotFound: self = .noInput
         case .profileExists, .slotExists, .vaultExists: self = .cannotCreate
-        case .invalidName, .lastSlot: self = .usage
+        case .invalidName, .lastSlot, .tooManySlots: self = .usage
         case .invalidInput, .corrupt, .tampered: self = .dataError
         case .newerFormat, .kdfOutsidePolicy: self = .configuration
         case .busy: self = .temporaryFailure

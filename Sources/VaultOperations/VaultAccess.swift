@@ -134,6 +134,8 @@ public struct VaultAccess: Sendable {
             do {
                 let vault = try sessions.unlock(file, token: token, now: context.now())
                 context.output.note("unlocked with TWVAULT_SESSION")
+                // Not needed now, but a passphrase descriptor left open would reach a child of exec.
+                if case let .descriptor(fd)? = try? channel() { PassphraseChannel.release(fd) }
                 return vault
             } catch {
                 context.output.note("TWVAULT_SESSION not usable: \(error.description)")
@@ -149,7 +151,8 @@ public struct VaultAccess: Sendable {
         let vault = try context.output.transient("unlocking \(displayPath)") {
             try file.unlock(passphrase: passphrase)
         }
-        context.output.note("unlocked with the passphrase of slot '\(vault.slotLabel ?? "?")'")
+        context.output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
+        if let warning = vault.passphraseWarning { context.output.warn(warning) }
         return vault
     }
 
@@ -179,9 +182,9 @@ public enum PassphraseChannel {
     public func read(_ context: Context) throws -> SecretBytes {
         switch self {
         case .environment:
-            return SecretBytes(utf8: context.environment["TWVAULT_PASSPHRASE"] ?? "")
+            return PassphraseChannel.environmentBytes("TWVAULT_PASSPHRASE", context)
         case .newEnvironment:
-            return SecretBytes(utf8: context.environment["TWVAULT_NEW_PASSPHRASE"] ?? "")
+            return PassphraseChannel.environmentBytes("TWVAULT_NEW_PASSPHRASE", context)
         case let .file(path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -189,13 +192,69 @@ public enum PassphraseChannel {
                     "cannot read the passphrase file \(path): \(String(cString: strerror(errno)))")
             }
             defer { close(fd) }
+            try PassphraseChannel.checkPrivate(fd: fd, path: path)
             return try SecretReader.readAll(fd: fd, what: "the passphrase file").strippingOneNewline()
         case let .descriptor(fd):
             guard fcntl(fd, F_GETFD) != -1 else {
                 throw OperationError.usage("passphrase descriptor \(fd) is not open")
             }
+            // Closed once read (or refused), so the descriptor never reaches a child of exec.
+            defer { PassphraseChannel.release(fd) }
+            try PassphraseChannel.checkPrivate(fd: fd, path: PassphraseChannel.openedPath(fd) ?? "descriptor \(fd)")
             return try SecretReader.readAll(fd: fd, what: "passphrase descriptor \(fd)").strippingOneNewline()
         }
+    }
+
+    /// As ssh does for private keys: a regular file that holds a passphrase must be this
+    /// user's and closed to group and others, or anyone who can read it has the passphrase
+    /// (and anyone who can write it chooses a new one). Pipes and terminals pass.
+    static func checkPrivate(fd: Int32, path: String) throws {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        guard info.st_uid == geteuid() else {
+            throw OperationError.accessDenied(
+                "the passphrase file \(path) belongs to another user (uid \(info.st_uid)): keep it in a file of your own, then run: chmod 600 '\(path)'"
+            )
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o077 == 0 else {
+            throw OperationError.accessDenied(
+                "the passphrase file \(path) is open to other users (mode \(String(mode, radix: 8))): run: chmod 600 '\(path)'"
+            )
+        }
+    }
+
+    /// The path a descriptor was opened from, for the `chmod` hint.
+    static func openedPath(_ fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard count > 0, buffer[0] == CChar(UInt8(ascii: "/")) else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Closes a passphrase descriptor. 0, 1 and 2 are pointed at /dev/null instead, so that
+    /// the next file opened cannot take their number.
+    static func release(_ fd: Int32) {
+        guard fd > 2 else {
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            if null >= 0 {
+                _ = dup2(null, fd)
+                close(null)
+            }
+            return
+        }
+        close(fd)
+    }
+
+    /// A passphrase variable's bytes as the process received them: the environment is decoded
+    /// into Swift strings with every invalid UTF-8 sequence replaced, which would hide a
+    /// passphrase that is not UTF-8. The decoded value is the fallback (a context built by tests).
+    static func environmentBytes(_ name: String, _ context: Context) -> SecretBytes {
+        let value = context.environment[name] ?? ""
+        if let raw = getenv(name), String(cString: raw) == value {
+            return SecretBytes(copying: UnsafeRawBufferPointer(start: raw, count: strlen(raw)))
+        }
+        return SecretBytes(utf8: value)
     }
 }
 

@@ -32,7 +32,7 @@ import Testing
     @Test func descriptorChannel() throws {
         let h = try vaultWithShortPassphrase()
         let script =
-            "printf 'pw\\n' > \(h.root.path)/fdpass; exec \"$0\" show p --passphrase-fd 3 3<\(h.root.path)/fdpass"
+            "umask 077; printf 'pw\\n' > \(h.root.path)/fdpass; exec \"$0\" show p --passphrase-fd 3 3<\(h.root.path)/fdpass"
         var result = try Harness.execute("/bin/sh", ["-c", script, Harness.binary], environment: h.baseEnvironment())
         #expect(result.status == 0, "\(result.stderr)")
         var env = h.baseEnvironment()

@@ -26,7 +26,7 @@ import nacl.hash
 import nacl.pwhash.argon2id
 import nacl.secret
 
-KNOWN_MIGRATIONS = {1}
+KNOWN_MIGRATIONS = {1, 2}
 APPLICATION_ID = 0x54575631
 FLOOR_OPS, FLOOR_MEM = 2, 67108864
 CAP_OPS, CAP_MEM = 10, 4294967296
@@ -85,7 +85,9 @@ def read_passphrase():
         raw = os.environb[b"TWVAULT_PASSPHRASE"]
     else:
         raise Failure(77, "no passphrase: set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE")
-    return unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+    # Slots made from bytes that are not UTF-8 (accepted before format 2) used U+FFFD for every
+    # invalid sequence; twvault no longer accepts such a passphrase for a new slot.
+    return unicodedata.normalize("NFC", raw.decode("utf-8", errors="replace")).encode("utf-8")
 
 
 def unlock_with_passphrase(db, vault_id):
@@ -128,7 +130,7 @@ def b64url_decode(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def unlock_with_session(vault_id):
+def unlock_with_session(vault_id, lock_generation):
     token = os.environ.get("TWVAULT_SESSION", "")
     if not token.startswith("twv1."):
         raise Failure(77, "malformed session token")
@@ -142,8 +144,9 @@ def unlock_with_session(vault_id):
             data = f.read()
     except FileNotFoundError:
         raise Failure(77, "session expired or locked")
-    if len(data) < 16 or data[:8] != b"TWVSESS1":
+    if len(data) < 16 or data[:8] not in (b"TWVSESS1", b"TWVSESS2"):
         raise Failure(77, "damaged session file")
+    first_layout = data[:8] == b"TWVSESS1"
     (expires,) = struct.unpack(">Q", data[8:16])
     if expires <= int(time.time()):
         raise Failure(77, "session expired")
@@ -151,9 +154,13 @@ def unlock_with_session(vault_id):
         inner = open_box(data[16:], session_key)
     except nacl.exceptions.CryptoError:
         raise Failure(77, "session file does not open with this token")
-    if len(inner) != 72 or inner[:40] != vault_id + session_id + u64be(expires):
+    key_offset = 40 if first_layout else 48
+    if len(inner) != key_offset + 32 or inner[:40] != vault_id + session_id + u64be(expires):
         raise Failure(77, "session belongs to another vault or was altered")
-    return inner[40:]
+    generation = 0 if first_layout else struct.unpack(">Q", inner[40:48])[0]
+    if generation != lock_generation:
+        raise Failure(77, "session ended by a lock" if generation < lock_generation else "session from another lock state")
+    return inner[key_offset:]
 
 
 def main(argv):
@@ -173,12 +180,17 @@ def main(argv):
         raise Failure(65, f"not a twvault vault ({error})")
     if applied - KNOWN_MIGRATIONS:
         raise Failure(78, f"newer format: migrations {sorted(applied - KNOWN_MIGRATIONS)}")
-    vault_id, stored_mac = typed(db.execute("SELECT vault_id, mac FROM vault WHERE singleton = 1").fetchone(),
-                                 (bytes, bytes))
+    vault_id, stored_mac, lock_generation = typed(
+        db.execute("SELECT vault_id, mac, lock_generation FROM vault WHERE singleton = 1").fetchone()
+        if 2 in applied else
+        db.execute("SELECT vault_id, mac, 0 FROM vault WHERE singleton = 1").fetchone(),
+        (bytes, bytes, int))
     if len(vault_id) != 16:
         raise Failure(65, "vault id has the wrong size")
+    if lock_generation < 0:
+        raise Failure(65, "negative lock generation")
 
-    dek = unlock_with_session(vault_id) if use_session else unlock_with_passphrase(db, vault_id)
+    dek = unlock_with_session(vault_id, lock_generation) if use_session else unlock_with_passphrase(db, vault_id)
     record_root = kdf(1, b"vaultrec", dek)
     mac_key = kdf(2, b"vaultmac", dek)
 

@@ -18,7 +18,7 @@ struct Lock: VaultCommand {
     func run(in context: Context) async throws {
         let access = VaultAccess(global.values, context: context)
         let file = try access.open()
-        let ended = access.sessions.endAll(vaultIDHex: file.vaultIDHex)
+        let ended = try SessionStore.endEveryUnlock(of: file, environment: access.context.environment)
         access.context.output.info(ended == 1 ? "ended 1 unlock" : "ended \(ended) unlocks")
     }
 }

@@ -52,7 +52,7 @@ struct Passwd: VaultCommand {
             }
             let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: false)
             try vault.changePassphrase(label: label, to: passphrase, limits: limits, now: now)
-            access.context.output.info("changed the passphrase of slot '\(label)'")
+            access.context.output.info("changed the passphrase of slot '\(Names.printable(label))'")
         }
     }
 }

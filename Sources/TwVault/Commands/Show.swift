@@ -55,6 +55,8 @@ struct Show: VaultCommand {
         if let rotation = summary.rotationDescription { lines.append(("rotation", rotation)) }
         let width = lines.map(\.0.count).max() ?? 0
         access.context.output.stdout(
-            lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 + "\n" }.joined())
+            lines.map {
+                $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Names.terminalSafe($0.1) + "\n"
+            }.joined())
     }
 }
