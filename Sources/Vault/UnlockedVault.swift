@@ -176,13 +176,15 @@ public final class UnlockedVault {
                         failures.append(error.description)
                     }
                 }
+                // One secret buffer for every record's key and plaintext.
+                let scratch = SecretScratch()
                 let (count, sum) = try Integrity.sumAll(connection, keys: keys) { profile, kindName, sealed in
                     guard Names.isValidProfile(profile) else {
                         failures.append("a record has an invalid profile name '\(Names.printable(profile))'")
                         return
                     }
-                    if let failure = checkRecord(profile: profile, kind: RecordKind(rawValue: kindName), sealed: sealed)
-                    {
+                    let kind = RecordKind(rawValue: kindName)
+                    if let failure = checkRecord(profile: profile, kind: kind, sealed: sealed, scratch: scratch) {
                         failures.append(failure)
                     }
                 }
@@ -213,13 +215,15 @@ public final class UnlockedVault {
     }
 
     /// Opens one record and decodes the kinds this module knows; the failure, or `nil`.
-    private func checkRecord(profile: String, kind: RecordKind, sealed: [UInt8]) -> String? {
+    private func checkRecord(profile: String, kind: RecordKind, sealed: [UInt8], scratch: SecretScratch) -> String? {
         do {
-            let payload = try keys.sealer.open(sealed, profile: profile, kind: kind)
-            if kind == .profile {
-                _ = try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(profile)'")
-            } else if kind == .token {
-                _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
+            try keys.sealer.withOpened(sealed, profile: profile, kind: kind, scratch: scratch) {
+                payload throws(VaultError) in
+                if kind == .profile {
+                    _ = try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(profile)'")
+                } else if kind == .token {
+                    _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
+                }
             }
             return nil
         } catch {
