@@ -109,7 +109,9 @@ public final class VaultFile {
             )
             .bind(.blob(vaultID), .integer(now)).run()
             try SlotTable.insert(slot, into: connection)
-            try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
+            // A new vault starts with the format-3 MAC state (write 1); `mac` stays zero.
+            try Integrity.finishWrite(
+                IntegrityLedger(base: Integrity.fullState(connection, keys: keys), keys: keys), connection, keys: keys)
         }
         // Folds the log into the file so that only one file is linked into place.
         try connection.checkpoint()

@@ -5,7 +5,8 @@ Usage: read_vault.py VAULT            passphrase from $TWVAULT_PASSPHRASE_FILE o
        read_vault.py --session VAULT  data key from $TWVAULT_SESSION and the session directory
                                       ($TWVAULT_SESSION_DIR, else the default of FORMAT.md)
 
-Unlocks the vault, verifies the vault MAC, opens every record and prints
+Unlocks the vault, verifies the vault MAC (the format-3 state, or the format-1 MAC of a vault
+no write has converted yet), opens every record and prints
 {"profile": {"kind": payload}} as JSON. Exits 77 on a wrong passphrase or unusable session,
 65 on a tampered or damaged vault, 78 on a newer format or a slot outside the KDF policy.
 Needs only PyNaCl and the standard library.
@@ -26,7 +27,7 @@ import nacl.hash
 import nacl.pwhash.argon2id
 import nacl.secret
 
-KNOWN_MIGRATIONS = {1, 2}
+KNOWN_MIGRATIONS = {1, 2, 3}
 APPLICATION_ID = 0x54575631
 FLOOR_OPS, FLOOR_MEM = 2, 67108864
 CAP_OPS, CAP_MEM = 10, 4294967296
@@ -163,6 +164,37 @@ def unlock_with_session(vault_id, lock_generation):
     return inner[key_offset:]
 
 
+def check_format1_mac(mac_key, vault_id, slot_bytes, records, stored_mac):
+    m = b"twvault-mac-v1" + vault_id + slot_bytes + u32be(len(records))
+    for profile, kind, sealed in records:
+        m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
+    if not hmac.compare_digest(keyed_hash(mac_key, m), stored_mac):
+        raise Failure(65, "the vault MAC does not match")
+
+
+def check_state(tag_key, state_key, vault_id, slot_bytes, records, state):
+    try:
+        plain = open_box(state, state_key)
+    except nacl.exceptions.CryptoError:
+        raise Failure(65, "the vault MAC state does not authenticate")
+    if len(plain) != 112 or plain[:16] != b"twvault-state-v2" or plain[16:32] != vault_id:
+        raise Failure(65, "the vault MAC state belongs to another vault or format")
+    (_write_counter, count) = struct.unpack(">QQ", plain[32:48])
+    stored_sum, stored_slots = plain[48:80], plain[80:112]
+    total = 0
+    for profile, kind, sealed in records:
+        tag = keyed_hash(tag_key, b"twvault-tag-v2" + vault_id + lp(profile.encode()) + lp(kind.encode()) + lp(sealed))
+        total += int.from_bytes(tag, "little")
+    total %= 1 << 256
+    slots_digest = keyed_hash(tag_key, b"twvault-slots-v2" + vault_id + slot_bytes)
+    if count != len(records):
+        raise Failure(65, "the vault MAC counts another number of records")
+    if not hmac.compare_digest(slots_digest, stored_slots):
+        raise Failure(65, "the vault MAC does not match the slots")
+    if not hmac.compare_digest(total.to_bytes(32, "little"), stored_sum):
+        raise Failure(65, "the vault MAC does not match the records")
+
+
 def main(argv):
     use_session = "--session" in argv
     paths = [a for a in argv if a != "--session"]
@@ -180,11 +212,14 @@ def main(argv):
         raise Failure(65, f"not a twvault vault ({error})")
     if applied - KNOWN_MIGRATIONS:
         raise Failure(78, f"newer format: migrations {sorted(applied - KNOWN_MIGRATIONS)}")
-    vault_id, stored_mac, lock_generation = typed(
-        db.execute("SELECT vault_id, mac, lock_generation FROM vault WHERE singleton = 1").fetchone()
-        if 2 in applied else
-        db.execute("SELECT vault_id, mac, 0 FROM vault WHERE singleton = 1").fetchone(),
-        (bytes, bytes, int))
+    columns = "vault_id, mac"
+    columns += ", lock_generation" if 2 in applied else ", 0"
+    columns += ", mac_state" if 3 in applied else ", NULL"
+    vault_id, stored_mac, lock_generation, state = db.execute(
+        f"SELECT {columns} FROM vault WHERE singleton = 1").fetchone()
+    typed((vault_id, stored_mac, lock_generation), (bytes, bytes, int))
+    if state is not None:
+        typed((state,), (bytes,))
     if len(vault_id) != 16:
         raise Failure(65, "vault id has the wrong size")
     if lock_generation < 0:
@@ -192,22 +227,20 @@ def main(argv):
 
     dek = unlock_with_session(vault_id, lock_generation) if use_session else unlock_with_passphrase(db, vault_id)
     record_root = kdf(1, b"vaultrec", dek)
-    mac_key = kdf(2, b"vaultmac", dek)
 
     slots = [typed(r, (str, int, int, int, bytes, bytes))
              for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
     records = [typed(r, (str, str, bytes)) for r in db.execute("SELECT profile, kind, sealed FROM record")]
     slots.sort(key=lambda s: s[0].encode())
     records.sort(key=lambda r: (r[0].encode(), r[1].encode()))
-
-    m = b"twvault-mac-v1" + vault_id + u32be(len(slots))
+    slot_bytes = u32be(len(slots))
     for label, algorithm, ops, mem, salt, wrapped in slots:
-        m += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
-    m += u32be(len(records))
-    for profile, kind, sealed in records:
-        m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
-    if not hmac.compare_digest(keyed_hash(mac_key, m), stored_mac):
-        raise Failure(65, "the vault MAC does not match")
+        slot_bytes += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
+
+    if state is None:
+        check_format1_mac(kdf(2, b"vaultmac", dek), vault_id, slot_bytes, records, stored_mac)
+    else:
+        check_state(kdf(3, b"vaulttag", dek), kdf(4, b"vaultsta", dek), vault_id, slot_bytes, records, state)
 
     out = {}
     for profile, kind, sealed in records:
