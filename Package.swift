@@ -51,6 +51,7 @@ let package = Package(
         .target(
             name: "TwilioAuth",
             dependencies: [
+                "VaultCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

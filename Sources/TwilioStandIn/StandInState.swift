@@ -1,5 +1,6 @@
 import Foundation
 import TwilioAuth
+import VaultCrypto
 
 /// What the server does with one request.
 struct StandInReply: Sendable {
