@@ -47,7 +47,7 @@ import Testing
             try AuthorizeURL.make(
                 base: "http://example.invalid/authorize", clientID: "x", redirectURI: "y", state: "s", pkce: pkce)
         }
-        #expect(error?.exitCode == 64)
+        #expect(error?.kind == .invalidURL)
     }
 }
 

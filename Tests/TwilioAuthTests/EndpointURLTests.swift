@@ -19,7 +19,7 @@ import TwilioStandIn
     ])
     func refused(url: String) {
         let error = #expect(throws: TwilioError.self) { try EndpointURL.validate(url) }
-        #expect(error?.exitCode == 64)
+        #expect(error?.kind == .invalidURL)
         #expect(!(error?.description.contains("pw@") ?? true))
     }
 
@@ -44,11 +44,11 @@ import TwilioStandIn
             }
             #expect(url == "http://oauth.example.invalid/v2/token")
             #expect(reason.contains("https://"))
-            #expect(error?.exitCode == 64)
+            #expect(error?.kind == .invalidURL)
             let direct = await #expect(throws: TwilioError.self) {
                 try await transport.send(HTTPRequest(method: .get, url: "http://example.invalid/"))
             }
-            #expect(direct?.exitCode == 64)
+            #expect(direct?.kind == .invalidURL)
             #expect(standIn.requests().isEmpty)
         }
     }

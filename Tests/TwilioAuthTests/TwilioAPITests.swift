@@ -57,7 +57,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                         body: #"{"keys":[],"next_page_uri":"/2010-04-01/Accounts/ACother/Keys.json?Page=1"}"#),
                     target: .step(.listKeys)))
             let error = await #expect(throws: TwilioError.self) { try await api(standIn, transport).listAPIKeys() }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 
@@ -86,7 +86,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                 standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Messages.json").first)
             #expect(probe.method == "GET" && probe.query == "PageSize=1")
             let error = await #expect(throws: TwilioError.self) { try await client.createAPIKey(friendlyName: "x") }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
         }
     }
 
@@ -99,7 +99,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                 return
             }
             #expect(refusal.status == 401 && refusal.code == 20003)
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(error?.description.contains("not-the-token") == false)
         }
     }
@@ -109,7 +109,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             standIn.failStep(.probeMessages, status: 503)
             let client = api(standIn, transport)
             let error = await #expect(throws: TwilioError.self) { try await client.probeMessages() }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             try await client.probeMessages() // the fault was for one request
         }
     }
@@ -147,7 +147,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
 
             // The old primary no longer works; the new one does.
             let error = await #expect(throws: TwilioError.self) { try await api(standIn, transport).fetchAccount() }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             _ = try await api(standIn, transport, password: promoted).fetchAccount()
         }
     }
@@ -163,7 +163,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             let error = await #expect(throws: TwilioError.self) {
                 try await api(standIn, transport, password: secondary).fetchAccount()
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
         }
     }
 
@@ -172,7 +172,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             let error = await #expect(throws: TwilioError.self) {
                 try await api(standIn, transport).promoteSecondaryAuthToken()
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(standIn.account(Fixture.accountSID)?.authToken == Fixture.authToken)
         }
     }
@@ -181,7 +181,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
         try await withStandIn { standIn, transport in
             let client = api(standIn, transport, username: Fixture.otherAccountSID, password: Fixture.otherAuthToken)
             let error = await #expect(throws: TwilioError.self) { try await client.fetchAccount() }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
         }
     }
 }

@@ -17,7 +17,7 @@ struct RotationFailure: Error, CustomStringConvertible {
     /// Exit code for a failure caused by `error` (75 for anything unexpected: try again).
     static func exitCode(of error: any Error) -> Int32 {
         switch error {
-        case let error as TwilioError: error.exitCode
+        case let error as TwilioError: error.exitStatus
         case let error as ProfileTwilioError: error.exitCode
         case let error as VaultError: error.exitCode
         case let error as CLIError: error.exitCode

@@ -106,7 +106,7 @@ struct ProfileTwilioError: Error, CustomStringConvertible {
     let error: TwilioError
     let profile: String
     var description: String { error.message(profile: profile) }
-    var exitCode: Int32 { error.exitCode }
+    var exitCode: Int32 { error.exitStatus }
 }
 
 /// The process's HTTP transport, created on first use: commands that need no request

@@ -51,7 +51,7 @@ func exitCodeAndMessage(for error: any Error) -> (Int32, String?)? {
         if case .exit = error { return (error.exitCode, nil) }
         return (error.exitCode, error.description)
     case let error as VaultError: return (error.exitCode, error.description)
-    case let error as TwilioError: return (error.exitCode, error.description)
+    case let error as TwilioError: return (error.exitStatus, error.description)
     case let error as ProfileTwilioError: return (error.exitCode, error.description)
     case let error as RotationFailure: return (error.exitCode, error.description)
     default: return nil
