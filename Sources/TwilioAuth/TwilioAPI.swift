@@ -11,8 +11,14 @@ public struct BasicCredentials: Sendable, Equatable, CustomStringConvertible, Cu
     }
 
     var headerValue: String {
-        "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        "Basic " + encodedPair
     }
+
+    private var encodedPair: String { Data("\(username):\(password)".utf8).base64EncodedString() }
+
+    /// What must not appear in an error text: the password, and the header that carries it
+    /// (a server may quote the request's Authorization header back).
+    var sentSecrets: [String] { [password, encodedPair] }
 
     public var description: String { "BasicCredentials(username: \(username), password: <redacted>)" }
     public var debugDescription: String { description }
@@ -188,7 +194,7 @@ public struct TwilioAPI: Sendable {
         switch response.status {
         case 200...299: return .deleted
         case 404: return .alreadyGone
-        default: throw ResponseClassifier.error(for: response, host: host, secrets: [credentials.password])
+        default: throw ResponseClassifier.error(for: response, host: host, secrets: credentials.sentSecrets)
         }
     }
 
@@ -198,7 +204,7 @@ public struct TwilioAPI: Sendable {
         let host = try EndpointURL.validate(url).host
         let response = try await transport.send(request(method, url, form: form))
         guard (200...299).contains(response.status) else {
-            throw ResponseClassifier.error(for: response, host: host, secrets: [credentials.password])
+            throw ResponseClassifier.error(for: response, host: host, secrets: credentials.sentSecrets)
         }
         guard let object = JSONValue.parse(response.body)?.objectValue else {
             throw .malformedResponse(host: host, reason: "the answer is not a JSON object")
