@@ -54,6 +54,8 @@ let package = Package(
                 "VaultCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // A stand-in for Twilio's token and REST endpoints on 127.0.0.1, for tests and the demo.
