@@ -141,6 +141,10 @@ import Testing
             ["add", "p", "--stdin", "--token-url", "http://example.com/token"],
             "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=x\n", Int32(64)
         ),
+        (
+            ["add", "p", "--stdin", "--token-url", "http://127.evil.example/token"],
+            "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=x\n", Int32(64)
+        ),
     ])
     func addRejectsBadInput(arguments: [String], stdin: String, expected: Int32) throws {
         let h = try Harness()

@@ -68,6 +68,9 @@ extension RotationSuites {
                 ])
             let fetch = try #require(f.standIn.requests(to: "/2010-04-01/Accounts/\(Harness.accountSID).json").first)
             #expect(fetch.header("Authorization") == basic(Harness.accountSID, token))
+            // Promotion authenticates with the primary (old) token, as in Twilio's examples.
+            let promote = try #require(f.standIn.requests(to: "/v1/AuthTokens/Promote").first)
+            #expect(promote.header("Authorization") == basic(Harness.accountSID, Harness.authToken))
             #expect(((try await f.show()["credential_age_seconds"] as? [String: Int])?["auth_token"] ?? 999) < 120)
             #expect(try await f.run(["verify"]).status == 0)
             f.expectNoSecrets([result.stdout, result.stderr])

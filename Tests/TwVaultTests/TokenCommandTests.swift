@@ -271,7 +271,7 @@ import TwilioStandIn
             location = location.replacingOccurrences(of: "state=", with: "state=forged")
         }
         let callback = try await HTTPGet.fetch(location)
-        #expect(callback.status == (tamperState ? 200 : 200))
+        #expect(callback.status == (tamperState ? 400 : 200))
         let rest = try await Harness.offPool { () -> Data in
             let data = errors.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()

@@ -83,32 +83,46 @@ struct Login: VaultCommand {
         endpoint: TokenEndpoint, clientID: String, record: ProfileRecord,
         access: VaultAccess
     ) async throws -> TokenResponse {
-        let listener = try LoopbackRedirect(port: port)
         let pkce = PKCE()
         let state = OAuthState.generate()
-        let url = try AuthorizeURL.make(
-            base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
-            redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
-            pkce: pkce)
-        access.context.output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
-        access.context.output.info(url)
-        if !noBrowser { openBrowser(url, context: access.context) }
-        let query = try listener.waitForCallback(timeout: Login.timeoutSeconds)
-        // The state ties the redirect to this login: another page cannot inject its own code.
-        guard let returned = query["state"], returned == state else {
-            throw OperationError.malformedInput(
-                "the redirect carried a wrong or missing state: refused (try `twvault login` again)")
+        let listener: LoopbackRedirectListener
+        let redirect: AuthorizationRedirect
+        do {
+            listener = try await LoopbackRedirectListener.bind(port: port, expectedState: state)
+        } catch {
+            throw OperationError.temporary("\(error.description): choose another --port")
         }
-        if let error = query["error"] {
+        do {
+            let url = try AuthorizeURL.make(
+                base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
+                redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
+                pkce: pkce)
+            access.context.output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
+            access.context.output.info(url)
+            if !noBrowser { openBrowser(url, context: access.context) }
+            // The listener checks the state: it ties the redirect to this login, so another page
+            // cannot inject its own code.
+            redirect = try await listener.waitForRedirect(timeout: .seconds(Login.timeoutSeconds))
+        } catch {
+            // A no-op when the wait itself ended: it closes the listener on every outcome.
+            await listener.close()
+            guard let error = error as? LoopbackRedirectError else { throw error }
+            switch error {
+            case .timedOut, .cancelled, .cannotListen:
+                throw OperationError.temporary("\(error.description): run `twvault login` again")
+            case .stateMismatch, .malformedRedirect:
+                throw OperationError.malformedInput("\(error.description): refused (try `twvault login` again)")
+            }
+        }
+        switch redirect {
+        case .denied(let error, _):
             throw OperationError.accessDenied(
                 "the authorization was refused (\(Names.printable(error))): run `twvault login` again")
+        case .code(let code):
+            return try await endpoint.authorizationCode(
+                code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
+                clientID: clientID, clientSecret: record.clientSecret)
         }
-        guard let code = query["code"], !code.isEmpty else {
-            throw OperationError.malformedInput("the redirect carried no authorization code")
-        }
-        return try await endpoint.authorizationCode(
-            code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
-            clientID: clientID, clientSecret: record.clientSecret)
     }
 
     private func readCode() throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import TwilioAuth
 import Vault
 import VaultOperations
 
@@ -182,7 +183,12 @@ struct CredentialInput {
         record.region = values["TWILIO_REGION"]
         record.edge = values["TWILIO_EDGE"]
         if let tokenURL {
-            try EndpointURL.check(tokenURL, what: "--token-url")
+            // The same rule as every request: https, or http only to a loopback address.
+            do {
+                _ = try EndpointURL.validate(tokenURL)
+            } catch {
+                throw OperationError.usage("--token-url: \(error.description)")
+            }
             record.tokenURL = tokenURL
         }
         record.scope = scope
@@ -203,22 +209,6 @@ struct CredentialInput {
             throw OperationError.malformedInput("stdin is not valid UTF-8")
         }
         return text
-    }
-}
-
-/// URL checks for endpoints a profile may name: https, or http to a loopback host only.
-enum EndpointURL {
-    static func check(_ text: String, what: String) throws {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-            let host = components.host, !host.isEmpty
-        else {
-            throw OperationError.usage("\(what) is not a valid URL")
-        }
-        if scheme == "https" { return }
-        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-        guard scheme == "http", loopback else {
-            throw OperationError.usage("\(what) must use https (http is allowed only for loopback hosts)")
-        }
     }
 }
 

@@ -326,14 +326,16 @@ extension RotationRun {
 
     /// From `promoting`: ask Twilio to promote the secondary, then end the rotation.
     private func promote(_ state: RotationState) async throws -> String {
-        guard let new = state.newAuthToken else {
-            throw VaultError.corrupt("the rotation record of '\(name)' lacks its new auth token")
+        guard state.newAuthToken != nil, let old = state.oldAuthToken else {
+            throw VaultError.corrupt("the rotation record of '\(name)' lacks its new or old auth token")
         }
         let account = try accountSID()
         let primary: String
         do {
-            primary = try await endpoints.api(accountSID: account, username: account, password: new)
-                .promoteSecondaryAuthToken()
+            // As Twilio's examples do: the account SID with the primary (old) token, which
+            // works until this call succeeds; the secondary only ever verified itself.
+            primary = try await endpoints.api(accountSID: account, username: account, password: old)
+                .promoteSecondaryAuthToken(primaryAuthToken: old)
         } catch {
             return try await settlePromotion(state, cause: error)
         }
