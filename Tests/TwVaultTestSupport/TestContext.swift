@@ -19,6 +19,13 @@ public final class TestConsole: Console, @unchecked Sendable {
         var secrets: [String] = []
         var answers: [Bool] = []
         var prompts: [String] = []
+        var finished = false
+        var waiters: [Waiter] = []
+    }
+
+    struct Waiter {
+        var condition: @Sendable (String) -> Bool
+        var continuation: CheckedContinuation<String, Never>
     }
 
     /// `stdin` nil means standard input is closed (`/dev/null`); `terminal` lists the streams
@@ -41,9 +48,45 @@ public final class TestConsole: Console, @unchecked Sendable {
     public var prompts: [String] { lock.withLock { $0.prompts } }
 
     public func write(_ text: String, to stream: StandardStream) {
-        lock.withLock { state in
+        let ready = lock.withLock { state in
             if stream == .standardOutput { state.stdout += text } else { state.stderr += text }
+            return Self.takeReady(&state)
         }
+        for (waiter, text) in ready { waiter.continuation.resume(returning: text) }
+    }
+
+    /// Waits until stderr satisfies `condition`, or until `finish()` says the command ended,
+    /// and returns stderr as it is then: for a test that acts while a command runs (a browser
+    /// following the URL that `login` printed).
+    public func standardError(when condition: @escaping @Sendable (String) -> Bool) async -> String {
+        await withCheckedContinuation { continuation in
+            let ready = lock.withLock { state in
+                state.waiters.append(Waiter(condition: condition, continuation: continuation))
+                return Self.takeReady(&state)
+            }
+            for (waiter, text) in ready { waiter.continuation.resume(returning: text) }
+        }
+    }
+
+    /// Marks the command as ended: every waiter gets stderr as it is.
+    public func finish() {
+        let ready = lock.withLock { state in
+            state.finished = true
+            return Self.takeReady(&state)
+        }
+        for (waiter, text) in ready { waiter.continuation.resume(returning: text) }
+    }
+
+    private static func takeReady(_ state: inout State) -> [(Waiter, String)] {
+        let text = state.stderr
+        let finished = state.finished
+        var ready: [(Waiter, String)] = []
+        state.waiters.removeAll { waiter in
+            guard finished || waiter.condition(text) else { return false }
+            ready.append((waiter, text))
+            return true
+        }
+        return ready
     }
 
     public func isTerminal(_ stream: StandardStream) -> Bool {
@@ -91,7 +134,9 @@ public final class TestConsole: Console, @unchecked Sendable {
 }
 
 /// Process spawning for tests: records what would have been run. `replace` ends the command
-/// as `execve` would (status 0); `run` answers with `childStatus`.
+/// as `execve` would (status 0); `run` answers with `childStatus`, or runs `child` in the
+/// child's place (on the command's thread, while the command waits) and answers with its
+/// status.
 public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
     public struct Launch: Sendable {
         public var argv: [String]
@@ -101,8 +146,12 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
 
     private let launches = Locked<[Launch]>([])
     private let childStatus: Int32
+    private let child: (@Sendable (Launch) -> Int32)?
 
-    public init(childStatus: Int32 = 0) { self.childStatus = childStatus }
+    public init(childStatus: Int32 = 0, child: (@Sendable (Launch) -> Int32)? = nil) {
+        self.childStatus = childStatus
+        self.child = child
+    }
 
     public var recorded: [Launch] { launches.withLock { $0 } }
 
@@ -114,8 +163,9 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
 
     public func run(_ argv: [String], environment: [String: String]) throws -> Int32 {
         _ = try resolve(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin")
-        launches.withLock { $0.append(Launch(argv: argv, environment: environment, replaced: false)) }
-        return childStatus
+        let launch = Launch(argv: argv, environment: environment, replaced: false)
+        launches.withLock { $0.append(launch) }
+        return child?(launch) ?? childStatus
     }
 
     public func resolve(_ name: String, path: String) throws -> String {

@@ -66,13 +66,40 @@ public final class TestHome: @unchecked Sendable {
 
     /// Places a copy of the fixture vault (INTERACTIVE limits, one profile `p` with an account
     /// SID, auth token and API key) at `vaultPath`: no key derivation to create it.
-    public func installFixtureVault() throws {
-        mkdir(root + "/vault", 0o700)
+    /// `unlocked` also places an unlock session of the fixture and keeps its
+    /// `TWVAULT_SESSION`, as `eval "$(twvault unlock)"` would: no key derivation at all.
+    public func installFixtureVault(unlocked: Bool = false) throws {
+        if let token = try Self.installFixtureVault(
+            vaultPath: vaultPath, runtimeDirectory: runtimeDirectory, unlocked: unlocked)
+        {
+            environment["TWVAULT_SESSION"] = token
+        }
+    }
+
+    /// Copies the fixture vault to `vaultPath` (its directory made 0700); with `unlocked`, puts
+    /// a copy of the fixture's unlock session (valid for 24 hours from the fixture's creation)
+    /// under `runtimeDirectory/twvault` and returns its `TWVAULT_SESSION` token. Every copy is
+    /// the same vault (one vault ID and key), so the session opens each of them.
+    public static func installFixtureVault(vaultPath: String, runtimeDirectory: String, unlocked: Bool) throws
+        -> String?
+    {
+        let directory = String(vaultPath[..<(vaultPath.lastIndex(of: "/") ?? vaultPath.endIndex)])
+        mkdir(directory, 0o700)
         let fixture = try FixtureVault.shared.get()
         for suffix in ["", "-wal"] {
-            guard let bytes = Self.read(fixture + suffix) else { continue }
+            guard let bytes = Self.read(fixture.vaultPath + suffix) else { continue }
             try Self.write(bytes, to: vaultPath + suffix)
         }
+        guard unlocked else { return nil }
+        let sessions = runtimeDirectory + "/twvault"
+        mkdir(runtimeDirectory, 0o700)
+        mkdir(sessions, 0o700)
+        guard let bytes = Self.read(fixture.sessionFile) else {
+            throw OperationError.temporary("cannot read the fixture's unlock session")
+        }
+        let name = fixture.sessionFile[fixture.sessionFile.index(after: fixture.sessionFile.lastIndex(of: "/")!)...]
+        try Self.write(bytes, to: sessions + "/" + name)
+        return fixture.sessionToken
     }
 
     /// Unlocks in process and keeps `TWVAULT_SESSION` for later commands.
@@ -149,15 +176,21 @@ public struct CommandResult: Sendable {
 }
 
 /// One vault built per test process (the only Argon2id run most command tests pay), copied
-/// into each test's home.
+/// into each test's home, with one unlock session of it.
 final class FixtureVault: Sendable {
-    static let shared = FixtureVault()
-    private let path = Locked<Result<String, OperationError>?>(nil)
+    struct Built: Sendable {
+        var vaultPath: String
+        var sessionFile: String
+        var sessionToken: String
+    }
 
-    func get() throws -> String {
-        try path.withLock { cached in
+    static let shared = FixtureVault()
+    private let built = Locked<Result<Built, OperationError>?>(nil)
+
+    func get() throws -> Built {
+        try built.withLock { cached in
             if let cached { return try cached.get() }
-            let result: Result<String, OperationError>
+            let result: Result<Built, OperationError>
             do { result = .success(try Self.build()) } catch {
                 result = .failure(error as? OperationError ?? .temporary("\(error)"))
             }
@@ -166,12 +199,16 @@ final class FixtureVault: Sendable {
         }
     }
 
-    private static func build() throws(OperationError) -> String {
+    private static func build() throws(OperationError) -> Built {
         var template = Array("/tmp/twvault-fixture-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw OperationError.temporary("cannot create the fixture directory")
         }
-        let path = String(cString: made) + "/vault.db"
+        let root = String(cString: made)
+        let path = root + "/vault.db"
+        let sessions = SessionStore(directory: root + "/run/twvault")
+        mkdir(root + "/run", 0o700)
+        let token: String
         do {
             let vault = try VaultFile.create(
                 path: path, passphrase: SecretBytes(utf8: TestHome.passphrase), limits: .interactive)
@@ -184,9 +221,22 @@ final class FixtureVault: Sendable {
             try vault.write { transaction in
                 try transaction.put(record, profile: "p", kind: .profile, now: 1_700_000_000)
             }
+            token = try sessions.create(for: vault, ttl: SessionStore.maximumTTL)
         } catch {
             throw OperationError.temporary("cannot build the fixture vault: \(error)")
         }
-        return path
+        guard let directory = opendir(sessions.directory) else {
+            throw OperationError.temporary("the fixture's unlock session is missing")
+        }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasSuffix(".session") {
+                return Built(vaultPath: path, sessionFile: sessions.directory + "/" + name, sessionToken: token)
+            }
+        }
+        throw OperationError.temporary("the fixture's unlock session is missing")
     }
 }

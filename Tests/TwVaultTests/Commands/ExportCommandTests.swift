@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TwVaultTestSupport
 import VaultOperations
@@ -63,5 +64,54 @@ import VaultOperations
             removing: ["TWVAULT_VAULT"])
         #expect(result.exit == .success, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("{"))
+    }
+
+    @Test func defaultProfileFromEnvironment() async throws {
+        let h = try Harness()
+        try h.installFixtureVault()
+        let result = await h.call(["export", "--format", "json"], env: ["TWVAULT_PROFILE": "p"], passphrase: true)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String]
+        #expect(object?["TWVAULT_PROFILE"] == "p")
+        let missing = await h.call(["export"], passphrase: true)
+        #expect(missing.status == 64)
+    }
+
+    @Test func refreshTokenIsNeverExported() async throws {
+        let h = try Harness()
+        try h.installFixtureVault(unlocked: true)
+        let added = await h.call(
+            ["add", "org", "--stdin"],
+            stdin: """
+                TWILIO_CLIENT_ID=\(Harness.clientID)
+                TWILIO_CLIENT_SECRET=client-secret-value
+                TWILIO_REFRESH_TOKEN=refresh-token-never-exported
+
+                """)
+        #expect(added.status == 0, "\(added.stderr)")
+        for format in ["sh", "fish", "powershell", "dotenv", "json"] {
+            let result = await h.call(["export", "org", "--no-token", "--format", format])
+            #expect(result.status == 0, "\(format): \(result.stderr)")
+            #expect(!result.stdout.contains("refresh-token-never-exported"))
+            #expect(result.stdout.contains("client-secret-value"))
+        }
+    }
+
+    /// 66 for a missing vault and, in every command that names one, a missing profile.
+    @Test func notFoundExitCodes() async throws {
+        let h = try Harness()
+        var result = await h.call(["export", "p"], passphrase: true)
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("no vault"))
+        result = await h.call(["list"])
+        #expect(result.status == 66)
+        try h.installFixtureVault(unlocked: true)
+        for arguments in [
+            ["export", "nope"], ["show", "nope"], ["remove", "nope", "--yes"], ["rename", "nope", "other"],
+            ["exec", "nope", "--", "true"],
+        ] {
+            result = await h.call(arguments)
+            #expect(result.status == 66, "\(arguments): \(result.stderr)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TwVaultTestSupport
 import VaultOperations
@@ -9,6 +10,7 @@ import VaultOperations
         try home.installFixtureVault()
         var result = await home.run(["remove", "p"], passphrase: true)
         #expect(result.exit == .usage)
+        #expect(result.stderr.contains("--yes"))
         #expect((await home.run(["list"])).stdout == "p\n")
         result = await home.run(["remove", "p", "--yes"], passphrase: true)
         #expect(result.exit == .success, "\(result.stderr)")
@@ -29,12 +31,21 @@ import VaultOperations
 @Suite struct RenameCommandTests {
     @Test func renameMovesEveryRecord() async throws {
         let home = try TestHome()
-        try home.installFixtureVault()
-        var result = await home.run(["rename", "p", "q"], passphrase: true)
+        try home.installFixtureVault(unlocked: true)
+        let taken = await home.run(
+            ["add", "taken", "--stdin"], stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=x\n")
+        #expect(taken.exit == .success, "\(taken.stderr)")
+        var result = await home.run(["rename", "p", "taken"])
+        #expect(result.exit == .cannotCreate)
+        result = await home.run(["rename", "p", "q"])
         #expect(result.exit == .success, "\(result.stderr)")
-        result = await home.run(["export", "q", "--format", "json"], passphrase: true)
-        #expect(result.stdout.contains(TestHome.authToken))
-        result = await home.run(["rename", "q", "q"], passphrase: true)
+        #expect((await home.run(["list"])).stdout == "q\ntaken\n")
+        result = await home.run(["export", "q", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: String]
+        #expect(object?["TWILIO_AUTH_TOKEN"] == TestHome.authToken)
+        #expect(object?["TWVAULT_PROFILE"] == "q")
+        #expect((await home.run(["verify"])).exit == .success)
+        result = await home.run(["rename", "q", "q"])
         #expect(result.exit != .success)
     }
 

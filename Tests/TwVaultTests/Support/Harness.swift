@@ -180,6 +180,34 @@ final class Harness: @unchecked Sendable {
         #expect(result.status == 0, "add failed: \(result.stderr)")
     }
 
+    /// Places a copy of the prebuilt fixture vault (profile `p` with `accountSID`, `authToken`,
+    /// `apiKeySID` and `apiSecret`; passphrase `passphrase`): what `makeVault()` makes, without
+    /// its key derivation. `unlocked` also sets `TWVAULT_SESSION` to a session of it, as
+    /// `unlock()` does, without a key derivation either.
+    func installFixtureVault(unlocked: Bool = false) throws {
+        if let token = try TestHome.installFixtureVault(
+            vaultPath: vaultPath, runtimeDirectory: runtimeDirectory, unlocked: unlocked)
+        {
+            environment["TWVAULT_SESSION"] = token
+        }
+    }
+
+    /// `unlock()` in process.
+    func callUnlock(ttl: String = "10m") async {
+        let result = await call(["unlock", "--ttl", ttl], passphrase: true)
+        #expect(result.status == 0, "unlock failed: \(result.stderr)")
+        let prefix = "export TWVAULT_SESSION='"
+        let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line.hasPrefix(prefix) && line.hasSuffix("'"))
+        environment["TWVAULT_SESSION"] = String(line.dropFirst(prefix.count).dropLast())
+    }
+
+    /// `makeVault(profile:lines:)` in process.
+    func callMakeVault(profile: String = "p", lines: String) async {
+        let result = await call(["add", profile, "--stdin", "--kdf", "interactive"], stdin: lines, passphrase: true)
+        #expect(result.status == 0, "add failed: \(result.stderr)")
+    }
+
     /// `eval "$(twvault unlock)"`: sets TWVAULT_SESSION for later runs.
     func unlock(ttl: String = "10m") throws {
         let result = try run(["unlock", "--ttl", ttl], passphrase: true)

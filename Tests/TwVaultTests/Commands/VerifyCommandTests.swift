@@ -1,6 +1,21 @@
 import Foundation
 import Testing
+import TwVaultTestSupport
+import VaultOperations
 
+/// `verify`, in process.
+@Suite struct VerifyCommandTests {
+    @Test func anIntactVaultVerifies() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        let result = await home.run(["verify"], passphrase: true)
+        #expect(result.exit == .success, "\(result.stderr)")
+        #expect(result.stderr.contains("integrity verified"))
+    }
+}
+
+/// Tampered, damaged, foreign and future vault files, in process: refused with the DESIGN §2
+/// code, never a crash, never a write on top.
 @Suite struct IntegrityTests {
     /// Runs SQL on the vault file with python's sqlite3 (an outside program, like an attacker).
     /// Prints the number of rows the statement changed.
@@ -23,11 +38,22 @@ import Testing
         return Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
-    @Test func verifyPassesOnACleanVaultAndListsTampering() throws {
+    /// The fixture vault with profiles `a` (the fixture's `p`, renamed) and `b`, unlocked.
+    func vaultWithTwoProfiles() async throws -> Harness {
         let h = try Harness()
-        try h.makeVault(profile: "a")
-        try h.makeVault(profile: "b")
-        var result = try h.run(["verify"], passphrase: true)
+        try h.installFixtureVault(unlocked: true)
+        let renamed = await h.call(["rename", "p", "a"])
+        #expect(renamed.status == 0, "\(renamed.stderr)")
+        let added = await h.call(
+            ["add", "b", "--stdin"],
+            stdin: "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n")
+        #expect(added.status == 0, "\(added.stderr)")
+        return h
+    }
+
+    @Test func verifyPassesOnACleanVaultAndListsTampering() async throws {
+        let h = try await vaultWithTwoProfiles()
+        var result = await h.call(["verify"], passphrase: true)
         #expect(result.status == 0, "verify: \(result.stderr)")
         // Flip one byte inside b's ciphertext.
         let script = """
@@ -41,68 +67,66 @@ import Testing
         let flip = try Harness.execute(
             "/usr/bin/python3", ["-c", script, h.vaultPath], environment: ["PATH": "/usr/bin:/bin"])
         #expect(flip.stdout == "1\n", "\(flip.stderr)")
-        result = try h.run(["verify"], passphrase: true)
+        result = await h.call(["verify"], passphrase: true)
         #expect(result.status == 65)
         #expect(result.stderr.contains("profile 'b'"))
         #expect(result.stderr.contains("MAC"))
         // A write on top of a tampered vault is refused.
-        result = try h.run(["remove", "a", "--yes"], passphrase: true)
+        result = await h.call(["remove", "a", "--yes"], passphrase: true)
         #expect(result.status == 65)
-        #expect(try h.run(["list"]).stdout == "a\nb\n")
+        #expect(await h.call(["list"]).stdout == "a\nb\n")
         // Reading the intact profile still works; the damaged one is named.
-        #expect(try h.run(["export", "a"], passphrase: true).status == 0)
-        result = try h.run(["export", "b"], passphrase: true)
+        #expect(await h.call(["export", "a"], passphrase: true).status == 0)
+        result = await h.call(["export", "b"], passphrase: true)
         #expect(result.status == 65)
     }
 
-    @Test func deletedRowIsDetected() throws {
-        let h = try Harness()
-        try h.makeVault(profile: "a")
-        try h.makeVault(profile: "b")
+    @Test func deletedRowIsDetected() async throws {
+        let h = try await vaultWithTwoProfiles()
         try sql(h, "DELETE FROM record WHERE profile = 'b'")
-        let result = try h.run(["verify"], passphrase: true)
+        let result = await h.call(["verify"], passphrase: true)
         #expect(result.status == 65)
         #expect(result.stderr.contains("MAC"))
     }
 
-    @Test func insecurePermissionsAndSymlinksAreRefused() throws {
+    @Test func insecurePermissionsAndSymlinksAreRefused() async throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         chmod(h.vaultPath, 0o644)
-        var result = try h.run(["list"])
+        var result = await h.call(["list"])
         #expect(result.status == 77)
         #expect(result.stderr.contains("chmod 600"))
         chmod(h.vaultPath, 0o600)
         let link = h.root.path + "/link.db"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: h.vaultPath)
-        result = try h.run(["list", "--vault", link])
+        result = await h.call(["list", "--vault", link])
         #expect(result.status == 77)
         #expect(result.stderr.contains("symbolic link"))
     }
 
-    @Test func garbageFilesAreCorruptNotCrashes() throws {
+    @Test func garbageFilesAreCorruptNotCrashes() async throws {
         let h = try Harness()
         try FileManager.default.createDirectory(atPath: h.root.path + "/vault", withIntermediateDirectories: true)
         var random = [UInt8](repeating: 0, count: 8192)
         for index in random.indices { random[index] = UInt8.random(in: 0...255) }
         _ = FileManager.default.createFile(
             atPath: h.vaultPath, contents: Data(random), attributes: [.posixPermissions: 0o600])
-        var result = try h.run(["list"])
+        var result = await h.call(["list"])
         #expect(result.status == 65, "\(result.stderr)")
         try FileManager.default.removeItem(atPath: h.vaultPath)
         try sql(h, "CREATE TABLE notes (x TEXT);")
         chmod(h.vaultPath, 0o600)
-        result = try h.run(["list"])
+        result = await h.call(["list"])
         #expect(result.status == 65)
         #expect(result.stderr.contains("not a twvault vault"))
     }
 
-    @Test func newerSchemaIsRefusedUntouched() throws {
+    @Test func newerSchemaIsRefusedUntouched() async throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         try sql(h, "INSERT INTO schema_migrations (id, name, applied_at) VALUES (9999, 'future', 0);")
         let before = try #require(FileManager.default.contents(atPath: h.vaultPath))
-        let result = try h.run(["export", "p"], passphrase: true)
+        let result = await h.call(["export", "p"], passphrase: true)
         #expect(result.status == 78)
         #expect(result.stderr.contains("newer"))
         #expect(FileManager.default.contents(atPath: h.vaultPath) == before)
