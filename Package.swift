@@ -71,7 +71,13 @@ let package = Package(
         .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
         // The operations behind the commands: unlocking, access tokens, rotation, ephemeral keys.
         // No argument parsing and no process globals: the outside world comes in a Context.
-        .target(name: "VaultOperations", dependencies: ["Vault", "VaultCrypto", "VaultStore", "TwilioAuth"]),
+        .target(
+            name: "VaultOperations",
+            dependencies: [
+                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // The command line.
         .target(
             name: "TwVault",
@@ -91,12 +97,18 @@ let package = Package(
         // Temporary homes, a fixture vault and a test context for the command tests.
         .target(
             name: "TwVaultTestSupport",
-            dependencies: ["TwVault", "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth"],
+            dependencies: [
+                "TwVault", "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             path: "Tests/TwVaultTestSupport"
         ),
         .testTarget(
             name: "TwVaultTests",
-            dependencies: ["TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioStandIn", "Vault"],
+            dependencies: [
+                "TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioStandIn", "Vault",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import TwilioAuth
 import Vault
 import VaultCrypto
@@ -162,17 +163,17 @@ public struct Output: Sendable {
     public func transient<T: Sendable>(_ text: String, _ body: () async throws -> T) async rethrows -> T {
         guard !quiet, console.isTerminal(.standardError) else { return try await body() }
         let console = self.console
-        let shown = Locked(false)
+        let shown = NIOLockedValueBox(false)
         let timer = Task {
             try await Task.sleep(for: .milliseconds(500))
-            shown.withLock { shown in
+            shown.withLockedValue { shown in
                 console.write("\(text)…", to: .standardError)
                 shown = true
             }
         }
         defer {
             timer.cancel()
-            shown.withLock { shown in
+            shown.withLockedValue { shown in
                 if shown { console.write("\r\u{1B}[K", to: .standardError) }
                 shown = false
             }
@@ -185,7 +186,7 @@ public struct Output: Sendable {
 /// an HTTP client, and shut down before the process exits or replaces itself.
 public final class HTTPClientProvider: Sendable {
     private let make: @Sendable () throws -> AsyncHTTPTransport
-    private let state = Locked<AsyncHTTPTransport?>(nil)
+    private let state = NIOLockedValueBox<AsyncHTTPTransport?>(nil)
 
     /// A provider of real HTTP clients with the default limits.
     public static func live() -> HTTPClientProvider {
@@ -201,7 +202,7 @@ public final class HTTPClientProvider: Sendable {
 
     /// The transport, created on first use.
     public func transport() throws -> AsyncHTTPTransport {
-        try state.withLock { current in
+        try state.withLockedValue { current in
             if let current { return current }
             let created = try make()
             current = created
@@ -211,7 +212,7 @@ public final class HTTPClientProvider: Sendable {
 
     /// Shuts the client down, if one was created. Afterwards a new one may be created.
     public func shutdown() async {
-        let current = state.withLock { current in
+        let current = state.withLockedValue { current in
             defer { current = nil }
             return current
         }
@@ -229,25 +230,6 @@ public struct ContextPartMissing: Error, CustomStringConvertible {
     public let part: String
     public let reason: String
     public var description: String { "internal error: no \(part) available (\(reason))" }
-}
-
-/// A value behind a mutex, for the few pieces of shared mutable state.
-public final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private var mutex = pthread_mutex_t()
-
-    public init(_ value: Value) {
-        self.value = value
-        pthread_mutex_init(&mutex, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&mutex) }
-
-    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return try body(&value)
-    }
 }
 
 /// Starting other programs: replacing this process (`exec`) or running a child and waiting

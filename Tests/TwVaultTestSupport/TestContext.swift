@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import TwilioAuth
 import VaultCrypto
 import VaultOperations
@@ -9,7 +10,7 @@ import VaultOperations
 /// A console for tests: stdin is given, stdout and stderr are recorded, terminal answers are
 /// scripted. A prompt the test did not script fails loudly instead of reading a real terminal.
 public final class TestConsole: Console, @unchecked Sendable {
-    private let lock = Locked(State())
+    private let lock = NIOLockedValueBox(State())
 
     struct State {
         var stdin: [UInt8]? = nil
@@ -34,7 +35,7 @@ public final class TestConsole: Console, @unchecked Sendable {
     public init(
         stdin: String? = nil, terminal: Set<StandardStream> = [], secrets: [String] = [], answers: [Bool] = []
     ) {
-        lock.withLock { state in
+        lock.withLockedValue { state in
             state.stdin = stdin.map { Array($0.utf8) }
             state.terminals = Set(terminal.map(\.rawValue))
             state.secrets = secrets
@@ -42,13 +43,13 @@ public final class TestConsole: Console, @unchecked Sendable {
         }
     }
 
-    public var stdout: String { lock.withLock { $0.stdout } }
-    public var stderr: String { lock.withLock { $0.stderr } }
+    public var stdout: String { lock.withLockedValue { $0.stdout } }
+    public var stderr: String { lock.withLockedValue { $0.stderr } }
     /// Every prompt and question shown, in order.
-    public var prompts: [String] { lock.withLock { $0.prompts } }
+    public var prompts: [String] { lock.withLockedValue { $0.prompts } }
 
     public func write(_ text: String, to stream: StandardStream) {
-        let ready = lock.withLock { state in
+        let ready = lock.withLockedValue { state in
             if stream == .standardOutput { state.stdout += text } else { state.stderr += text }
             return Self.takeReady(&state)
         }
@@ -60,7 +61,7 @@ public final class TestConsole: Console, @unchecked Sendable {
     /// following the URL that `login` printed).
     public func standardError(when condition: @escaping @Sendable (String) -> Bool) async -> String {
         await withCheckedContinuation { continuation in
-            let ready = lock.withLock { state in
+            let ready = lock.withLockedValue { state in
                 state.waiters.append(Waiter(condition: condition, continuation: continuation))
                 return Self.takeReady(&state)
             }
@@ -70,7 +71,7 @@ public final class TestConsole: Console, @unchecked Sendable {
 
     /// Marks the command as ended: every waiter gets stderr as it is.
     public func finish() {
-        let ready = lock.withLock { state in
+        let ready = lock.withLockedValue { state in
             state.finished = true
             return Self.takeReady(&state)
         }
@@ -90,11 +91,11 @@ public final class TestConsole: Console, @unchecked Sendable {
     }
 
     public func isTerminal(_ stream: StandardStream) -> Bool {
-        lock.withLock { $0.terminals.contains(stream.rawValue) }
+        lock.withLockedValue { $0.terminals.contains(stream.rawValue) }
     }
 
     public func readStandardInput(limit: Int) throws -> [UInt8] {
-        try lock.withLock { state in
+        try lock.withLockedValue { state in
             guard let bytes = state.stdin else { return [] }
             guard bytes.count <= limit else {
                 throw OperationError.malformedInput("stdin is larger than \(limit / 1024) KiB")
@@ -105,7 +106,7 @@ public final class TestConsole: Console, @unchecked Sendable {
     }
 
     public func readSecret(prompt: String, noTerminal: any Error) throws -> SecretBytes {
-        try lock.withLock { state in
+        try lock.withLockedValue { state in
             state.prompts.append(prompt)
             guard state.terminals.contains(0) || !state.secrets.isEmpty else { throw noTerminal }
             guard !state.secrets.isEmpty else {
@@ -125,7 +126,7 @@ public final class TestConsole: Console, @unchecked Sendable {
     }
 
     public func confirm(_ question: String) -> Bool? {
-        lock.withLock { state in
+        lock.withLockedValue { state in
             state.prompts.append(question)
             guard state.terminals.contains(0) else { return nil }
             return state.answers.isEmpty ? false : state.answers.removeFirst()
@@ -144,7 +145,7 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
         public var replaced: Bool
     }
 
-    private let launches = Locked<[Launch]>([])
+    private let launches = NIOLockedValueBox<[Launch]>([])
     private let childStatus: Int32
     private let child: (@Sendable (Launch) -> Int32)?
 
@@ -153,18 +154,18 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
         self.child = child
     }
 
-    public var recorded: [Launch] { launches.withLock { $0 } }
+    public var recorded: [Launch] { launches.withLockedValue { $0 } }
 
     public func replace(_ argv: [String], environment: [String: String]) throws -> Never {
         _ = try resolve(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin")
-        launches.withLock { $0.append(Launch(argv: argv, environment: environment, replaced: true)) }
+        launches.withLockedValue { $0.append(Launch(argv: argv, environment: environment, replaced: true)) }
         throw ProcessEnded(status: 0)
     }
 
     public func run(_ argv: [String], environment: [String: String]) throws -> Int32 {
         _ = try resolve(argv[0], path: environment["PATH"] ?? "/usr/bin:/bin")
         let launch = Launch(argv: argv, environment: environment, replaced: false)
-        launches.withLock { $0.append(launch) }
+        launches.withLockedValue { $0.append(launch) }
         return child?(launch) ?? childStatus
     }
 
@@ -173,7 +174,7 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
     }
 
     public func startDetached(_ argv: [String], environment: [String: String]) throws {
-        launches.withLock { $0.append(Launch(argv: argv, environment: environment, replaced: false)) }
+        launches.withLockedValue { $0.append(Launch(argv: argv, environment: environment, replaced: false)) }
     }
 }
 
@@ -191,10 +192,10 @@ public struct NoProcesses: ProcessLauncher {
 
 /// A clock that tests move by hand.
 public final class TestClock: @unchecked Sendable {
-    private let seconds: Locked<Int64>
-    public init(_ start: Int64 = 1_800_000_000) { seconds = Locked(start) }
-    public var now: Int64 { seconds.withLock { $0 } }
-    public func advance(by delta: Int64) { seconds.withLock { $0 += delta } }
+    private let seconds: NIOLockedValueBox<Int64>
+    public init(_ start: Int64 = 1_800_000_000) { seconds = NIOLockedValueBox(start) }
+    public var now: Int64 { seconds.withLockedValue { $0 } }
+    public func advance(by delta: Int64) { seconds.withLockedValue { $0 += delta } }
     public var function: @Sendable () -> Int64 { { self.now } }
 }
 

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import TwVault
 import Vault
 import VaultCrypto
@@ -185,10 +186,10 @@ final class FixtureVault: Sendable {
     }
 
     static let shared = FixtureVault()
-    private let built = Locked<Result<Built, OperationError>?>(nil)
+    private let built = NIOLockedValueBox<Result<Built, OperationError>?>(nil)
 
     func get() throws -> Built {
-        try built.withLock { cached in
+        try built.withLockedValue { cached in
             if let cached { return try cached.get() }
             let result: Result<Built, OperationError>
             do { result = .success(try Self.build()) } catch {

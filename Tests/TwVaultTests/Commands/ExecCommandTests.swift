@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import TwVaultTestSupport
 import TwilioStandIn
@@ -60,14 +61,14 @@ extension RotationSuites {
         /// on the stand-in's threads so the waiting thread is not one of the cooperative pool's.
         static func callWhileTheChildRuns(_ f: RotationFixture, _ arguments: [String]) -> Harness.Result {
             let done = DispatchSemaphore(value: 0)
-            let box = Locked<Harness.Result?>(nil)
+            let box = NIOLockedValueBox<Harness.Result?>(nil)
             Task(executorPreference: StandInExecutor.shared) {
                 let result = await f.call(arguments)
-                box.withLock { $0 = result }
+                box.withLockedValue { $0 = result }
                 done.signal()
             }
             done.wait()
-            return box.withLock { $0! }
+            return box.withLockedValue { $0! }
         }
 
         /// `exec p --ephemeral-key -- true` with the launcher's child in the place of `true`, run on the
@@ -83,19 +84,19 @@ extension RotationSuites {
         @Test(arguments: [Int32(0), 3])
         func keyLivesExactlyAsLongAsTheCommand(exitCode: Int32) async throws {
             try await RotationFixture.with(.apiKey) { f async throws in
-                let seen = Locked<(sid: String?, authToken: String?, keyExisted: Bool, name: String?)>(
+                let seen = NIOLockedValueBox<(sid: String?, authToken: String?, keyExisted: Bool, name: String?)>(
                     (nil, nil, false, nil))
                 let launcher = RecordingLauncher { launch in
                     let sid = launch.environment["TWILIO_API_KEY"]
                     let key = f.account.apiKeys.first { $0.sid == sid }
-                    seen.withLock {
+                    seen.withLockedValue {
                         $0 = (sid, launch.environment["TWILIO_AUTH_TOKEN"], key != nil, key?.friendlyName)
                     }
                     return exitCode
                 }
                 let result = await Self.execWithEphemeralKey(f, launcher: launcher)
                 #expect(result.status == exitCode, "\(result.stderr)")
-                let child = seen.withLock { $0 }
+                let child = seen.withLockedValue { $0 }
                 let sid = try #require(child.sid)
                 // The child had its own key, which existed at Twilio, and not the auth token.
                 #expect(sid.hasPrefix("SK") && sid != Harness.apiKeySID)
@@ -140,16 +141,16 @@ extension RotationSuites {
 
         @Test func keyOfARunningCommandIsNotTakenForALeftover() async throws {
             try await RotationFixture.with(.apiKey) { f async throws in
-                let during = Locked<(export: Harness.Result?, keyKept: Bool)>((nil, false))
+                let during = NIOLockedValueBox<(export: Harness.Result?, keyKept: Bool)>((nil, false))
                 let launcher = RecordingLauncher { launch in
                     // Another command while the child runs leaves its key alone.
                     let export = Self.callWhileTheChildRuns(f, ["export", "p", "--no-token"])
                     let kept = f.account.apiKeys.contains { $0.sid == launch.environment["TWILIO_API_KEY"] }
-                    during.withLock { $0 = (export, kept) }
+                    during.withLockedValue { $0 = (export, kept) }
                     return 0
                 }
                 #expect(await Self.execWithEphemeralKey(f, launcher: launcher).status == 0)
-                let observed = during.withLock { $0 }
+                let observed = during.withLockedValue { $0 }
                 #expect(observed.export?.status == 0, "\(observed.export?.stderr ?? "")")
                 #expect(observed.keyKept)
                 #expect(f.account.apiKeys.map(\.sid) == [Harness.apiKeySID])
