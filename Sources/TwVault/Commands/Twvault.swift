@@ -47,8 +47,9 @@ extension VaultCommand {
 /// The process entry point: hardening, parsing, and one exit status per outcome.
 public enum TwVaultMain {
     public static func main() async -> Never {
-        ProcessHardening.apply()
-        let status = await run(Array(CommandLine.arguments.dropFirst()), context: .live())
+        let hardening = ProcessHardening.apply()
+        let status = await run(
+            Array(CommandLine.arguments.dropFirst()), context: .live(childCoreLimit: hardening.originalCoreSoftLimit))
         exit(status)
     }
 

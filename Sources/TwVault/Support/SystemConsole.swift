@@ -76,10 +76,11 @@ struct SystemConsole: Console {
 extension Context {
     /// The context of this process: its environment, standard streams and terminal, the wall
     /// clock, a real HTTP client made on first use, and `execve`/`posix_spawn`.
-    static func live() -> Context {
+    /// `childCoreLimit` is the user's soft core-file limit, given back to the commands it starts.
+    static func live(childCoreLimit: UInt64?) -> Context {
         Context(
             environment: Context.processEnvironment(), console: SystemConsole(), clock: Context.systemClock,
-            http: .live(), processes: SystemProcessLauncher(childCoreLimit: ProcessHardening.originalCoreSoftLimit),
+            http: .live(), processes: SystemProcessLauncher(childCoreLimit: childCoreLimit),
             parentProcessName: Context.procParentName)
     }
 }
