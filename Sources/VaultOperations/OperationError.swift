@@ -34,13 +34,10 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Errors not listed here are not twvault's: the caller reports them otherwise.
     public static func of(_ error: any Error) -> (status: Int32, message: String?)? {
         switch error {
-        case let error as OperationError: (error.status.rawValue, error.description)
         case let error as ProcessEnded: (error.status, nil)
-        case let error as VaultError: (ExitStatus(error).rawValue, error.description)
-        case let error as TwilioError: (ExitStatus(error).rawValue, error.description)
-        case let error as ProfileTwilioError: (ExitStatus(error.error).rawValue, error.description)
-        case let error as RotationFailure: (error.status.rawValue, error.description)
         case let error as ContextPartMissing: (ExitStatus.failure.rawValue, error.description)
+        case is OperationError, is VaultError, is TwilioError, is ProfileTwilioError, is RotationFailure:
+            (status(of: error).rawValue, String(describing: error))
         default: nil
         }
     }

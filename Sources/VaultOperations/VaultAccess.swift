@@ -262,7 +262,8 @@ public enum PassphraseChannel {
 public enum SecretReader {
     public static let limit = 64 * 1024
 
-    public static func readAll(fd: Int32, what: String) throws -> SecretBytes {
+    /// Everything `fd` holds, at most `limit` bytes (more is malformed input).
+    public static func readAll(fd: Int32, what: String, limit: Int = SecretReader.limit) throws -> SecretBytes {
         var buffer = [UInt8](repeating: 0, count: limit + 1)
         defer { for index in buffer.indices { buffer[index] = 0 } }
         var count = 0
@@ -275,7 +276,9 @@ public enum SecretReader {
             if got == 0 { break }
             count += got
         }
-        guard count <= limit else { throw OperationError.malformedInput("\(what) is larger than 64 KiB") }
+        guard count <= limit else {
+            throw OperationError.malformedInput("\(what) is larger than \(limit / 1024) KiB")
+        }
         return SecretBytes(copying: buffer[0..<count])
     }
 }

@@ -53,8 +53,7 @@ struct Export: VaultCommand {
     static func failSafeFragment(format: ExportFormat) -> String? {
         let failing: String
         switch format {
-        case .sh: failing = "false\n"
-        case .fish: failing = "false\n"
+        case .sh, .fish: failing = "false\n"
         case .powershell: failing = "throw 'twvault export failed'\n"
         case .dotenv, .json: return nil
         }

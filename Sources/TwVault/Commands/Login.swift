@@ -60,7 +60,7 @@ struct Login: VaultCommand {
         let token: TokenResponse
         do {
             if let code, let redirectUri {
-                let value = code == "-" ? try readCode() : code
+                let value = code == "-" ? try readCode(access.context.console) : code
                 token = try await endpoint.authorizationCode(
                     code: value, redirectURI: redirectUri, codeVerifier: nil,
                     clientID: clientID, clientSecret: record.clientSecret)
@@ -125,9 +125,10 @@ struct Login: VaultCommand {
         }
     }
 
-    private func readCode() throws -> String {
-        let bytes = try SecretReader.readAll(fd: 0, what: "stdin").strippingOneNewline()
-        let text = bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+    private func readCode(_ console: any Console) throws -> String {
+        var bytes = try console.readStandardInput(limit: SecretReader.limit)
+        if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+        let text = String(decoding: bytes, as: UTF8.self)
         guard !text.isEmpty else { throw OperationError.usage("no authorization code on stdin") }
         return text
     }

@@ -25,7 +25,7 @@ struct SystemConsole: Console {
     func isTerminal(_ stream: StandardStream) -> Bool { isatty(stream.rawValue) == 1 }
 
     func readStandardInput(limit: Int) throws -> [UInt8] {
-        try SecretReader.readAll(fd: 0, what: "stdin").withUnsafeBytes { Array($0) }
+        try SecretReader.readAll(fd: 0, what: "stdin", limit: limit).withUnsafeBytes { Array($0) }
     }
 
     /// A secret from the no-echo prompt on `/dev/tty`, in wipeable memory.
