@@ -107,20 +107,20 @@ extension RotationRun {
         state.oldKeySID = oldSID
         try save(state)
         access.context.output.note("recorded API-key rotation \(state.id) of '\(name)'; creating the new key")
-        CrashPoint.reached("api-key-intent", access.context)
+        CrashPoint.reached(.apiKeyIntent, access.context)
         let key: NewAPIKey
         do {
             key = try await admin.createAPIKey(friendlyName: RotationState.keyFriendlyName(id: state.id))
         } catch {
             throw try await failedCreatingKey(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("api-key-create", access.context)
+        CrashPoint.reached(.apiKeyCreate, access.context)
         state.step = .created
         state.newKeySID = key.sid
         state.newKeySecret = key.secret
         try save(state)
         access.context.output.note("stored the new key \(key.sid) as pending; verifying it")
-        CrashPoint.reached("api-key-store-pending", access.context)
+        CrashPoint.reached(.apiKeyStorePending, access.context)
         return try await finishAPIKey(state, admin: admin)
     }
 
@@ -137,7 +137,7 @@ extension RotationRun {
         } catch {
             throw try await abandonAPIKey(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("api-key-verify", access.context)
+        CrashPoint.reached(.apiKeyVerify, access.context)
         state.step = .promoted
         state.newKeySecret = nil
         let now = self.now
@@ -147,7 +147,7 @@ extension RotationRun {
             record.credentialTimes[CredentialKind.apiKey.rawValue] = now
         }
         access.context.output.note("made \(newSID) the current key of '\(name)'; deleting the old key")
-        CrashPoint.reached("api-key-promote", access.context)
+        CrashPoint.reached(.apiKeyPromote, access.context)
         return try await deleteOldKey(state, admin: admin)
     }
 
@@ -166,7 +166,7 @@ extension RotationRun {
                     cause: error)
             }
         }
-        CrashPoint.reached("api-key-delete-old", access.context)
+        CrashPoint.reached(.apiKeyDeleteOld, access.context)
         try save(nil)
         return "rotated the API key of '\(name)': \(newSID) is current\(deleted)"
     }
@@ -281,19 +281,19 @@ extension RotationRun {
         var state = RotationState(id: RotationID.make(), kind: .authToken, step: .creating, startedAt: now)
         try save(state)
         access.context.output.note("recorded auth-token rotation \(state.id) of '\(name)'; creating a secondary token")
-        CrashPoint.reached("auth-token-intent", access.context)
+        CrashPoint.reached(.authTokenIntent, access.context)
         let secondary: String
         do {
             secondary = try await admin.createSecondaryAuthToken()
         } catch {
             throw try await failedCreatingSecondary(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("auth-token-create", access.context)
+        CrashPoint.reached(.authTokenCreate, access.context)
         state.step = .created
         state.newAuthToken = secondary
         try save(state)
         access.context.output.note("stored the secondary token as pending; verifying it")
-        CrashPoint.reached("auth-token-store-pending", access.context)
+        CrashPoint.reached(.authTokenStorePending, access.context)
         return try await finishAuthToken(state, admin: admin)
     }
 
@@ -313,14 +313,14 @@ extension RotationRun {
         } catch {
             throw try await abandonAuthToken(state, admin: admin, cause: error)
         }
-        CrashPoint.reached("auth-token-verify", access.context)
+        CrashPoint.reached(.authTokenVerify, access.context)
         state.step = .promoting
         state.oldAuthToken = admin.credentials.password
         // The secondary becomes current before promotion: before it both tokens work, after it
         // only the new one, so the vault holds a working token whenever the process stops.
         try save(state) { $0.authToken = new }
         access.context.output.note("the vault now holds the new token of '\(name)'; asking Twilio to promote it")
-        CrashPoint.reached("auth-token-switch", access.context)
+        CrashPoint.reached(.authTokenSwitch, access.context)
         return try await promote(state)
     }
 
@@ -337,7 +337,7 @@ extension RotationRun {
         } catch {
             return try await settlePromotion(state, cause: error)
         }
-        CrashPoint.reached("auth-token-promote", access.context)
+        CrashPoint.reached(.authTokenPromote, access.context)
         return try finishPromotion(primary: primary)
     }
 
