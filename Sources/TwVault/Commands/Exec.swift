@@ -123,7 +123,7 @@ struct Exec: VaultCommand {
             await EphemeralKeys.retire(issued, profile: name, record: record, vault: vault, access: access)
             throw error
         }
-        CrashPoint.reached("ephemeral-child-exit", access.context)
+        CrashPoint.reached(.ephemeralChildExit, access.context)
         await EphemeralKeys.retire(issued, profile: name, record: record, vault: vault, access: access)
         throw ProcessEnded(status: status)
     }

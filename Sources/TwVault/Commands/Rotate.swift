@@ -70,7 +70,7 @@ struct Rotate: VaultCommand {
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
         defer { withExtendedLifetime(lock) {} }
         await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
-        let run = RotationRun(name: name, vault: vault, access: access)
+        let run = RotationRun(name: name, vault: vault, access: access, holding: lock)
 
         var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
         if let state = try run.pending() {
@@ -96,12 +96,12 @@ struct Rotate: VaultCommand {
 
         let message: String
         switch kind {
-        case .apiKey: message = try await run.rotateAPIKey()
-        case .authToken: message = try await run.rotateAuthToken()
-        case .refreshToken: message = try await run.rotateRefreshToken()
+        case .apiKey: message = try await APIKeyRotation(run).rotate()
+        case .authToken: message = try await AuthTokenRotation(run).rotate()
+        case .refreshToken: message = try await OAuthRotation(run).rotateRefreshToken()
         case .clientSecret:
             guard let newClientSecret else { throw OperationError.usage("no new client secret was given") }
-            message = try await run.rotateClientSecret(newClientSecret)
+            message = try await OAuthRotation(run).rotateClientSecret(newClientSecret)
         }
         access.context.output.info(message)
     }

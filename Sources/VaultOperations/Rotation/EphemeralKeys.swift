@@ -46,7 +46,7 @@ public enum EphemeralKeys {
                 message + "; a key Twilio may have made will be deleted by the next twvault command",
                 status: RotationFailure.status(causedBy: error))
         }
-        CrashPoint.reached("ephemeral-create", access.context)
+        CrashPoint.reached(.ephemeralCreate, access.context)
         var stored = entry
         stored.keySID = key.sid
         try update(profile: profile, vault: vault, now: access.context.now()) { ledger in

@@ -73,15 +73,3 @@ public enum RotationID {
         }.joined()
     }
 }
-
-/// Named crash points for the crash tests. Compiled into debug builds only: a release
-/// binary has no way to stop itself half-way through a rotation.
-public enum CrashPoint {
-    /// Ends the process at once (like kill -9: no clean-up, no buffered output) when
-    /// `TWVAULT_TEST_CRASH_AFTER` names `step`.
-    public static func reached(_ step: String, _ context: Context) {
-        #if DEBUG
-            if context.environment["TWVAULT_TEST_CRASH_AFTER"] == step { _exit(137) }
-        #endif
-    }
-}
