@@ -25,7 +25,8 @@ public struct Twvault: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
-            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self,
+            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self, Update.self,
+            Copy.self,
         ]
     )
 
