@@ -50,7 +50,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
         case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
         case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
-        case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
+        case let .profileExists(name):
+            "profile '\(name)' already exists: change it with `twvault update \(name)`, or choose another name"
         case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"
         case let .slotExists(label): "a passphrase slot labelled '\(label)' already exists"
         case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"

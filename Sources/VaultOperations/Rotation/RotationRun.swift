@@ -101,7 +101,7 @@ extension RotationRun {
         let admin = try endpoints.admin(record, profile: name, purpose: "rotating an API key")
         guard let oldSID = record.apiKeySID else {
             throw OperationError.usage(
-                "profile '\(name)' has no API key to rotate; add one with `twvault add \(name) --api-key SK… --force`")
+                "profile '\(name)' has no API key to rotate; add one with `twvault update \(name) --api-key SK…`")
         }
         var state = RotationState(id: RotationID.make(), kind: .apiKey, step: .creating, startedAt: now)
         state.oldKeySID = oldSID
@@ -496,7 +496,9 @@ extension RotationRun {
     public func rotateClientSecret(_ secret: String) async throws -> String {
         let record = try profile()
         guard let clientID = record.clientID else {
-            throw OperationError.usage("profile '\(name)' has no OAuth client whose secret could be rotated")
+            throw OperationError.usage(
+                "profile '\(name)' has no OAuth client whose secret could be rotated; add one with `twvault update \(name) --client-id OQ…`"
+            )
         }
         guard secret != record.clientSecret else {
             throw OperationError.usage("the new client secret of '\(name)' is the one already stored")

@@ -107,6 +107,7 @@ import VaultOperations
         let result = await home.run(["add", "p", "--account-sid", TestHome.accountSID], console: console)
         #expect(result.exit == .cannotCreate)
         #expect(console.prompts.isEmpty)
+        #expect(result.stderr.contains("`twvault update p`") && !result.stderr.contains("--force"))
     }
 
     @Test func secretsAreAskedAfterAMistypedPassphraseIsCorrected() async throws {

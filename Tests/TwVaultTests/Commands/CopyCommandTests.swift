@@ -45,6 +45,7 @@ import VaultOperations
         let result = await home.run(["copy", "p", "q"])
         #expect(result.exit == .cannotCreate)
         #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!result.stderr.contains("--force"))
         #expect(TestHome.read(home.vaultPath) == before)
         #expect(try home.storedProfile("q").authToken == "q-token")
     }

@@ -249,4 +249,42 @@ import VaultOperations
         result = await home.run(["update", "p", "--region", "ie1"])
         #expect(result.exit == .success, "\(result.stderr)")
     }
+
+    /// DESIGN §2: a hint never proposes a command that deletes or replaces data.
+    @Test func noErrorProposesAReplacement() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        #expect(
+            await home.run(
+                ["add", "keyonly", "--stdin"],
+                stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_API_KEY=\(TestHome.apiKeySID)\n"
+                    + "TWILIO_API_SECRET=\(TestHome.apiSecret)\n"
+            ).exit == .success)
+        #expect(
+            await home.run(
+                ["add", "tokenonly", "--stdin"],
+                stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=\(TestHome.authToken)\n"
+            ).exit == .success)
+
+        let http = HTTPClientProvider.live()
+        let cases: [(arguments: [String], stdin: String?, status: VaultOperations.ExitStatus)] = [
+            (
+                ["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=x\n",
+                .cannotCreate
+            ),
+            (["copy", "tokenonly", "p"], nil, .cannotCreate),
+            (["token", "p"], nil, .usage),
+            (["rotate", "tokenonly", "--api-key"], nil, .usage),
+            (["rotate", "keyonly", "--auth-token"], nil, .usage),
+            (["rotate", "p", "--client-secret", "--stdin"], "TWILIO_CLIENT_SECRET=new-client-secret\n", .usage),
+        ]
+        for (arguments, stdin, status) in cases {
+            let result = await home.run(arguments, stdin: stdin, http: http)
+            #expect(result.exit == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("--force"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("`twvault update "), "\(arguments): \(result.stderr)")
+        }
+    }
 }
