@@ -52,7 +52,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
         case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
         case let .profileNotFound(name): "no profile named '\(Names.printable(name))': see `twvault list`"
-        case let .profileExists(name): "profile '\(Names.printable(name))' already exists: use --force to replace it"
+        case let .profileExists(name):
+            "profile '\(Names.printable(name))' already exists: change it with `twvault update \(Names.printable(name))`, or choose another name"
         case let .slotNotFound(label): "no passphrase slot labelled '\(Names.printable(label))'"
         case let .slotExists(label): "a passphrase slot labelled '\(Names.printable(label))' already exists"
         case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"

@@ -152,7 +152,7 @@ public struct Output: Sendable {
     /// Shows `text` on one line of a terminal's stderr until `body` ends, then erases it:
     /// feedback during a slow step (a key derivation, a network wait). Nothing when stderr is
     /// not a terminal or with --quiet.
-    public func transient<T>(_ text: String, _ body: () throws -> T) rethrows -> T {
+    public func transient<T, Failure: Error>(_ text: String, _ body: () throws(Failure) -> T) throws(Failure) -> T {
         guard !quiet, console.isTerminal(.standardError) else { return try body() }
         console.write("\(text)…", to: .standardError)
         defer { console.write("\r\u{1B}[K", to: .standardError) }

@@ -95,13 +95,35 @@ public struct VaultAccess: Sendable {
     }
 
     /// The passphrase from the one configured channel, else the terminal, else exit 77.
-    public func passphrase(prompt: String = "Passphrase for the twvault vault: ") throws -> SecretBytes {
+    public func passphrase(prompt: String? = nil) throws -> SecretBytes {
         if let channel = try channel() {
             context.output.note("reading the passphrase from \(channel.name)")
             return try channel.read(context)
         }
-        return try context.console.readSecret(prompt: prompt, noTerminal: VaultError.noPassphraseSource)
+        return try context.console.readSecret(
+            prompt: prompt ?? passphrasePrompt, noTerminal: VaultError.noPassphraseSource)
     }
+
+    /// "Passphrase for ~/.local/share/twvault/vault.db: ": which vault is being opened.
+    public var passphrasePrompt: String { "Passphrase for \(displayPath(vaultPath)): " }
+
+    /// `path` with the home directory shown as `~` and control characters as `?`.
+    public func displayPath(_ path: String) -> String {
+        var shown = path
+        if let home = context.env("HOME"), home.hasPrefix("/"), home != "/" {
+            let prefix = home.hasSuffix("/") ? String(home.dropLast()) : home
+            if shown.hasPrefix(prefix + "/") { shown = "~" + shown.dropFirst(prefix.count) }
+        }
+        return String(
+            String.UnicodeScalarView(
+                shown.unicodeScalars.map {
+                    $0.value < 0x20 || (0x7f...0x9f).contains($0.value) || (0x202a...0x202e).contains($0.value)
+                        || (0x2066...0x2069).contains($0.value) ? "?" : $0
+                }))
+    }
+
+    /// How many passphrases a terminal user may type before the command gives up (77).
+    public static let promptAttempts = 3
 
     /// A new passphrase: `--new-passphrase-file`, `$TWVAULT_NEW_PASSPHRASE`, the terminal
     /// (asked twice), or — when `allowCurrentChannel`, i.e. creating a vault — the ordinary
@@ -142,18 +164,28 @@ public struct VaultAccess: Sendable {
                 sessionError = error
             }
         }
-        let passphrase: SecretBytes
-        do {
-            passphrase = try self.passphrase()
-        } catch let error as VaultError where error == .noPassphraseSource {
-            throw sessionError ?? error
+        // A mistyped passphrase at the terminal may be typed again; other channels get one try.
+        let attempts = try channel() == nil ? Self.promptAttempts : 1
+        for attempt in 1...attempts {
+            let passphrase: SecretBytes
+            do {
+                passphrase = try self.passphrase()
+            } catch let error as VaultError where error == .noPassphraseSource {
+                throw sessionError ?? error
+            }
+            do {
+                let vault = try context.output.transient("unlocking \(displayPath)") { () throws(VaultError) in
+                    try file.unlock(passphrase: passphrase)
+                }
+                context.output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
+                if let warning = vault.passphraseWarning { context.output.warn(warning) }
+                return vault
+            } catch {
+                guard error == .wrongPassphrase, attempt < attempts else { throw error }
+                context.console.write("wrong passphrase, try again\n", to: .standardError)
+            }
         }
-        let vault = try context.output.transient("unlocking \(displayPath)") {
-            try file.unlock(passphrase: passphrase)
-        }
-        context.output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
-        if let warning = vault.passphraseWarning { context.output.warn(warning) }
-        return vault
+        throw VaultError.wrongPassphrase
     }
 
     public func openUnlocked(allowSession: Bool = true) throws -> UnlockedVault {

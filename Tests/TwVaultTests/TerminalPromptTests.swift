@@ -73,7 +73,7 @@ import Testing
         let h = try Harness()
         let run = try drive(
             h, ["add", "tty", "--account-sid", Harness.accountSID, "--kdf", "interactive"],
-            answers: [Harness.authToken, "typed passphrase", "typed passphrase"])
+            answers: ["typed passphrase", "typed passphrase", Harness.authToken])
         #expect(run.status == 0, "\(run.screen)")
         #expect(!run.screen.contains(Harness.authToken))
         #expect(!run.screen.contains("typed passphrase"))

@@ -10,12 +10,14 @@ struct Add: VaultCommand {
         discussion: """
             Identifiers are flags; secret values never are. They come from no-echo prompts on the \
             terminal, from TWILIO_* variables (--from-env), or from NAME=value lines on stdin (--stdin, \
-            the names `export` prints; values may be single-quoted). The vault is created when missing.
+            the names `export` prints; values may be single-quoted). The vault is created when missing. \
+            To change part of a profile, use `update`; --force replaces all of it (on a terminal, after \
+            listing what would be lost and asking).
 
             Examples:
               twvault add acme-prod --account-sid AC0123… --api-key SK0123…
               printf 'TWILIO_ACCOUNT_SID=AC…\\nTWILIO_AUTH_TOKEN=…\\n' | twvault add acme-prod --stdin
-              twvault export old --format dotenv | twvault add new --stdin
+              twvault copy acme-prod acme-staging
               twvault add acme-org --client-id OQ… --scope offline_access
             """)
 
@@ -46,7 +48,7 @@ struct Add: VaultCommand {
     var fromEnv = false
     @Flag(help: "Read NAME=value lines from stdin.")
     var stdin = false
-    @Flag(help: "Replace an existing profile of that name.")
+    @Flag(help: "Replace an existing profile of that name, and everything it holds.")
     var force = false
 
     @OptionGroup var newPassphrase: NewPassphraseOptions
@@ -63,29 +65,49 @@ struct Add: VaultCommand {
     func run(in context: Context) async throws {
         let access = VaultAccess(global.values, context: context)
         let context = access.context
+        let source: CredentialInput.Source =
+            fromEnv ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal
         var input = try CredentialInput.collect(
-            flags: .init(accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge),
-            source: fromEnv
-                ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal(context.console))
-        input.tokenURL = tokenUrl
-        input.scope = scope
-        input.audience = audience
-        let record = try input.makeRecord(now: context.now())
+            flags: .init(
+                accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge,
+                tokenURL: tokenUrl, scope: scope, audience: audience),
+            source: source)
+        // Everything that can be refused is refused before the passphrase and before any secret
+        // is typed, so that no typing is lost to a refusal.
+        var questions: [SecretQuestion] = []
+        if source.isTerminal {
+            guard input.namesIdentifiers else {
+                throw OperationError.usage(
+                    "give --account-sid, --api-key or --client-id (with secrets prompted), or use --from-env or --stdin"
+                )
+            }
+            questions = SecretQuestions.questions(for: input, existing: nil)
+            _ = try ProfileEditing.newRecord(SecretQuestions.assumingAnswers(questions, to: input), now: 0)
+            try SecretQuestions.requireTerminal(context.console)
+        } else {
+            _ = try ProfileEditing.newRecord(input, now: 0)
+        }
 
         let path = access.vaultPath
         let vault: UnlockedVault
         if SecureFilesProbe.exists(path) {
             let file = try access.open()
-            if !force, try file.hasProfile(profile) { throw VaultError.profileExists(profile) }
+            let exists = try file.hasProfile(profile)
+            if exists, !force { throw VaultError.profileExists(profile) }
             vault = try access.unlock(file)
+            if exists { try ProfileEditing.confirmReplacement(of: profile, vault: vault, context: context) }
+            input = try SecretQuestions.ask(questions, into: input, console: context.console)
         } else {
             let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: true)
+            input = try SecretQuestions.ask(questions, into: input, console: context.console)
+            // Checked before the vault exists, so that bad input creates no vault.
+            _ = try ProfileEditing.newRecord(input, now: 0)
             vault = try VaultFile.create(
-                path: path, passphrase: passphrase, limits: newPassphrase.kdf.limits,
-                now: context.now())
-            access.context.output.info("created vault \(path)")
+                path: path, passphrase: passphrase, limits: newPassphrase.kdf.limits, now: context.now())
+            context.output.info("created vault \(path)")
         }
+        let record = try ProfileEditing.newRecord(input, now: context.now())
         try vault.addProfile(profile, record, replace: force, now: context.now())
-        access.context.output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
+        context.output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
     }
 }

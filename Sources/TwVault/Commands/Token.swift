@@ -37,7 +37,7 @@ struct Token: VaultCommand {
         let record = try vault.profile(name)
         guard record.clientID != nil else {
             throw OperationError.usage(
-                "profile '\(name)' has no OAuth client: add one with `twvault add \(name) --client-id OQ… --force`")
+                "profile '\(name)' has no OAuth client: add one with `twvault update \(name) --client-id OQ…`")
         }
         let token = try await AccessTokens.obtain(for: name, vault: vault, access: access, force: refresh)
         if json {

@@ -70,7 +70,7 @@ enum APIKeyRotationMessage: RotationMessage {
 
         case .noKeyToRotate(let profile):
             return
-                "profile '\(profile)' has no API key to rotate; add one with `twvault add \(profile) --api-key SK… --force`"
+                "profile '\(profile)' has no API key to rotate; add one with `twvault update \(profile) --api-key SK…`"
         case .lacksPendingKey(let profile):
             return "the rotation record of '\(profile)' lacks its pending key"
         case .notCreated(let profile, let oldKey, let cause, let leftover):

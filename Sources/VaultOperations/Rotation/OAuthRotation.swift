@@ -81,7 +81,8 @@ enum OAuthRotationMessage: RotationMessage {
             return
                 "the token endpoint issued no new refresh token for '\(profile)' (the app may not rotate refresh tokens); the current one stays"
         case .noClient(let profile):
-            return "profile '\(profile)' has no OAuth client whose secret could be rotated"
+            return
+                "profile '\(profile)' has no OAuth client whose secret could be rotated; add one with `twvault update \(profile) --client-id OQ…`"
         case .sameClientSecret(let profile):
             return "the new client secret of '\(profile)' is the one already stored"
         case .clientSecretRefused(let profile, let error):

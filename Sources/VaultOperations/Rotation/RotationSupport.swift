@@ -55,7 +55,7 @@ public struct TwilioEndpoints {
     public func admin(_ record: ProfileRecord, profile: String, purpose: String) throws -> TwilioAPI {
         guard let account = record.accountSID, let token = record.authToken else {
             throw OperationError.usage(
-                "\(purpose) needs the profile's account SID and auth token (API keys cannot manage keys); add them with `twvault add \(profile) --force`"
+                "\(purpose) needs the profile's account SID and auth token (API keys cannot manage keys); add them with `twvault update \(profile) --account-sid AC…` (the auth token is asked for)"
             )
         }
         return try api(accountSID: account, username: account, password: token)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwVaultTestSupport
+import Vault
 import VaultOperations
 
 /// `add`, in process: secrets from stdin, the environment or scripted prompts.
@@ -164,5 +165,117 @@ import VaultOperations
                     "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret,
                 ])
         }
+    }
+
+    @Test func theAuthTokenIsRequiredWhenItIsTheOnlyCredential() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        let console = TestConsole(terminal: [.standardInput], secrets: ["", "typed-token"])
+        let result = await home.run(["add", "only-sid", "--account-sid", TestHome.accountSID], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        #expect(console.prompts == ["Auth token: ", "Auth token: "], "an empty answer is asked again, not offered")
+        #expect(try home.storedProfile("only-sid").authToken == "typed-token")
+    }
+
+    @Test func theAuthTokenMayBeSkippedWhenAnotherCredentialComes() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        let console = TestConsole(terminal: [.standardInput], secrets: ["", "typed-key-secret"])
+        let result = await home.run(
+            ["add", "key", "--account-sid", TestHome.accountSID, "--api-key", TestHome.apiKeySID], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        #expect(console.prompts == ["Auth token (Enter to skip): ", "API key secret: "])
+        let record = try home.storedProfile("key")
+        #expect(record.authToken == nil && record.apiKeySecret == "typed-key-secret")
+    }
+
+    @Test func anExistingProfileIsRefusedBeforeThePassphraseOrAnySecret() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        let console = TestConsole(terminal: [.standardInput], secrets: [TestHome.passphrase, "never-asked"])
+        let result = await home.run(["add", "p", "--account-sid", TestHome.accountSID], console: console)
+        #expect(result.exit == .cannotCreate)
+        #expect(console.prompts.isEmpty)
+        #expect(result.stderr.contains("`twvault update p`") && !result.stderr.contains("--force"))
+    }
+
+    @Test func secretsAreAskedAfterAMistypedPassphraseIsCorrected() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        let console = TestConsole(
+            terminal: [.standardInput], secrets: ["mistyped", TestHome.passphrase, "typed-token"])
+        let result = await home.run(["add", "typed", "--account-sid", TestHome.accountSID], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        let prompt = "Passphrase for ~/vault/vault.db: "
+        #expect(console.prompts == [prompt, prompt, "Auth token: "])
+        #expect(result.stderr.contains("wrong passphrase, try again"))
+        #expect(!result.stderr.contains("typed-token") && !result.stderr.contains("mistyped"))
+    }
+
+    @Test func aNewVaultTakesItsPassphraseBeforeTheSecrets() async throws {
+        let home = try TestHome()
+        let console = TestConsole(
+            terminal: [.standardInput], secrets: ["new passphrase", "new passphrase", "typed-token"])
+        let result = await home.run(
+            ["add", "first", "--account-sid", TestHome.accountSID, "--kdf", "interactive"], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        #expect(console.prompts == ["New passphrase: ", "Repeat the new passphrase: ", "Auth token: "])
+    }
+
+    @Test func anEmptyRequiredSecretCreatesNoVault() async throws {
+        let home = try TestHome()
+        let console = TestConsole(
+            terminal: [.standardInput], secrets: ["new passphrase", "new passphrase", "", "", ""])
+        let result = await home.run(
+            ["add", "first", "--account-sid", TestHome.accountSID, "--kdf", "interactive"], console: console)
+        #expect(result.exit == .usage)
+        #expect(TestHome.read(home.vaultPath) == nil)
+    }
+
+    @Test func forceOnATerminalListsWhatIsLostAndDecliningChangesNothing() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        let before = try home.storedProfile("p")
+        let console = TestConsole(terminal: [.standardInput], secrets: ["never-asked"], answers: [false])
+        let result = await home.run(
+            ["add", "p", "--force", "--account-sid", TestHome.accountSID], console: console)
+        #expect(result.exit == .failure)
+        #expect(result.stderr.hasPrefix("twvault: ") && result.stderr.split(separator: "\n").count == 1)
+        #expect(console.prompts.count == 1, "declined before any secret is asked")
+        let question = try #require(console.prompts.first)
+        for name in ["account SID", "auth token", "API key", "API key secret"] {
+            #expect(question.contains(name), "\(name)")
+        }
+        for secret in [TestHome.authToken, TestHome.apiSecret, TestHome.accountSID, TestHome.apiKeySID] {
+            #expect(!question.contains(secret))
+        }
+        #expect(try home.storedProfile("p") == before)
+    }
+
+    @Test func forceOnATerminalReplacesOnceConfirmed() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        let console = TestConsole(terminal: [.standardInput], secrets: ["replacement-token"], answers: [true])
+        let result = await home.run(
+            ["add", "p", "--force", "--account-sid", TestHome.accountSID], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        let record = try home.storedProfile("p")
+        #expect(record.authToken == "replacement-token" && record.apiKeySID == nil)
+    }
+
+    @Test func forceWithoutATerminalReplacesWithoutAsking() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault()
+        try await home.unlock()
+        let console = TestConsole(stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=piped\n")
+        let result = await home.run(["add", "p", "--force", "--stdin"], console: console)
+        #expect(result.exit == .success, "\(result.stderr)")
+        #expect(console.prompts.isEmpty)
+        let record = try home.storedProfile("p")
+        #expect(record.authToken == "piped" && record.apiKeySID == nil)
     }
 }

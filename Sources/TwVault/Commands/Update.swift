@@ -1,0 +1,107 @@
+import ArgumentParser
+import Vault
+import VaultOperations
+
+struct Update: VaultCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Change part of a profile and keep the rest.",
+        discussion: """
+            Changes only what is given; other credentials, the refresh token and credential ages stay. \
+            A new identifier needs its secret (asked for on the terminal, or from --from-env or --stdin); \
+            a secret given for the stored identifier replaces that secret. A new account SID needs the \
+            profile's auth token and API key given again; a new OAuth client id drops the old client's \
+            secrets, refresh token and cached access token.
+
+            Examples:
+              twvault update acme-prod --region ie1 --edge dublin
+              twvault update acme-prod --no-region --no-edge
+              twvault update acme-prod --api-key SK0123…          # its secret is asked for
+              twvault update acme-prod --account-sid AC0123…      # Enter keeps the stored auth token
+              printf 'TWILIO_AUTH_TOKEN=…\\n' | twvault update acme-prod --stdin
+              twvault export acme-prod --format dotenv | twvault update acme-copy --stdin
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The profile to change.")
+    var profile: String
+
+    @Option(help: ArgumentHelp("Account SID (AC + 32 hex digits); its auth token is asked for.", valueName: "AC…"))
+    var accountSid: String?
+    @Option(help: ArgumentHelp("API key SID (SK + 32 hex digits); its secret is asked for.", valueName: "SK…"))
+    var apiKey: String?
+    @Option(
+        help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
+    var clientId: String?
+    @Option(help: "Twilio region, e.g. ie1 (exported as TWILIO_REGION).")
+    var region: String?
+    @Option(help: "Twilio edge location, e.g. dublin (exported as TWILIO_EDGE).")
+    var edge: String?
+    @Option(help: ArgumentHelp("OAuth token endpoint for this profile.", valueName: "url"))
+    var tokenUrl: String?
+    @Option(help: "OAuth scope to request.")
+    var scope: String?
+    @Option(help: "OAuth audience to request.")
+    var audience: String?
+    @Flag(help: "Remove the profile's region.")
+    var noRegion = false
+    @Flag(help: "Remove the profile's edge.")
+    var noEdge = false
+
+    @Flag(help: "Read secrets and identifiers from TWILIO_* environment variables.")
+    var fromEnv = false
+    @Flag(help: "Read NAME=value lines from stdin.")
+    var stdin = false
+
+    func validate() throws {
+        guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
+        guard Names.isValidProfile(profile) else {
+            throw ValidationError(
+                "invalid profile name '\(Names.printable(profile))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+        }
+        guard !(region != nil && noRegion) else { throw ValidationError("--region and --no-region exclude each other") }
+        guard !(edge != nil && noEdge) else { throw ValidationError("--edge and --no-edge exclude each other") }
+    }
+
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
+        let context = access.context
+        let source: CredentialInput.Source =
+            fromEnv ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal
+        var input = try CredentialInput.collect(
+            flags: .init(
+                accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge,
+                tokenURL: tokenUrl, scope: scope, audience: audience),
+            source: source)
+        input.removesRegion = noRegion
+        input.removesEdge = noEdge
+        guard !input.isEmpty else {
+            throw OperationError.usage(
+                "nothing to change in '\(profile)': give identifier or setting flags, --from-env or --stdin")
+        }
+        let asks = source.isTerminal && input.namesIdentifiers
+        if asks { try SecretQuestions.requireTerminal(context.console) }
+
+        let file = try access.open()
+        guard try file.hasProfile(profile) else { throw VaultError.profileNotFound(profile) }
+        let vault = try access.unlock(file)
+        if asks {
+            let questions = SecretQuestions.questions(for: input, existing: try vault.profile(profile))
+            try ProfileEditing.checkUpdate(
+                profile, with: SecretQuestions.assumingAnswers(questions, to: input), vault: vault)
+            input = try SecretQuestions.ask(questions, into: input, console: context.console)
+        }
+        let update = try ProfileEditing.update(profile, with: input, vault: vault, now: context.now())
+        guard update.changesAnything else {
+            context.output.info("profile '\(profile)' already holds that: nothing changed")
+            return
+        }
+        var parts: [String] = []
+        if !update.changed.isEmpty { parts.append("set " + update.changed.joined(separator: ", ")) }
+        if !update.removed.isEmpty { parts.append("removed " + update.removed.joined(separator: ", ")) }
+        if update.dropsAccessToken { parts.append("dropped the cached access token") }
+        context.output.info("updated profile '\(profile)': \(parts.joined(separator: "; "))")
+    }
+}
