@@ -66,11 +66,13 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
+        // Shell syntax: quoting for each shell, the export renderer, the `add --stdin` parser. No I/O.
+        .target(name: "ShellSyntax"),
         // The command line.
         .target(
             name: "TwVault",
             dependencies: [
-                "Vault", "TwilioAuth",
+                "Vault", "TwilioAuth", "ShellSyntax",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,7 +84,8 @@ let package = Package(
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
-        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"], exclude: ["Fixtures"]),
+        .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
+        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import ShellSyntax
 import Vault
 
 /// The identifiers and secrets for `add` (and `rotate --client-secret`), from flags plus one

@@ -1,3 +1,5 @@
+import ShellSyntax
+
 /// `export` and `token`, the commands shells and scripts run most often, parsed without
 /// ArgumentParser. Building its command tree resolves generic types and protocol conformances
 /// at run time, a few milliseconds in a binary this size: more than the rest of a warm `export`
