@@ -68,11 +68,13 @@ let package = Package(
         .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
         // Shell syntax: quoting for each shell, the export renderer, the `add --stdin` parser. No I/O.
         .target(name: "ShellSyntax"),
+        // The terminal: secret prompts without echo, restoring it on signals, process hardening.
+        .target(name: "TerminalIO"),
         // The command line.
         .target(
             name: "TwVault",
             dependencies: [
-                "Vault", "TwilioAuth", "ShellSyntax",
+                "Vault", "TwilioAuth", "ShellSyntax", "TerminalIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
         .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
+        .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
         .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"]),
     ],
     swiftLanguageModes: [.v6]

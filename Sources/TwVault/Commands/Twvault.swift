@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TerminalIO
 
 /// The root command.
 public struct Twvault: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import TerminalIO
 import VaultCrypto
 
 #if canImport(Glibc)
