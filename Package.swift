@@ -13,6 +13,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
+    // Each target lists exactly the modules its sources import, no more and no fewer.
+    // `make test` builds with `--explicit-target-dependency-import-check error`, which fails on
+    // an import of a package target that is not a dependency, direct or indirect; SwiftPM skips
+    // the targets that depend on plugin output (Vault and everything above it).
     targets: [
         // C libraries, found with pkg-config.
         .systemLibrary(
@@ -59,7 +63,7 @@ let package = Package(
         .target(
             name: "TwilioStandIn",
             dependencies: [
-                "VaultCrypto", "TwilioAuth",
+                "TwilioAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,7 +78,7 @@ let package = Package(
         .target(
             name: "TwVault",
             dependencies: [
-                "Vault", "TwilioAuth", "ShellSyntax", "TerminalIO",
+                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth", "ShellSyntax", "TerminalIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,7 +92,7 @@ let package = Package(
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
         .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
-        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioStandIn", "Vault"]),
+        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioAuth", "TwilioStandIn"]),
     ],
     swiftLanguageModes: [.v6]
 )
