@@ -7,6 +7,11 @@ let package = Package(
     products: [
         .executable(name: "twvault", targets: ["twvault"]),
         .executable(name: "twilio-standin", targets: ["twilio-standin"]),
+        // For the fuzz harnesses, a package of their own that depends on this one (Fuzz/Package.swift).
+        .library(name: "ShellSyntax", targets: ["ShellSyntax"]),
+        .library(name: "TwilioAuth", targets: ["TwilioAuth"]),
+        .library(name: "Vault", targets: ["Vault"]),
+        .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
