@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
 
-.PHONY: deps build release test demo bench campaigns fuzz clean
+.PHONY: deps build release test demo bench campaigns fuzz lint clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +34,10 @@ campaigns: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# swift format's lint over every Swift file, with the committed .swift-format; zero findings.
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Fuzz Plugins migrations Package.swift
 
 clean:
 	rm -rf .build

@@ -60,15 +60,18 @@ let package = Package(
         .target(
             name: "TwilioAuth",
             dependencies: [
+                "VaultCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // A stand-in for Twilio's token and REST endpoints on 127.0.0.1, for tests and the demo.
         .target(
             name: "TwilioStandIn",
             dependencies: [
-                "TwilioAuth",
+                "VaultCrypto", "TwilioAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,11 +82,14 @@ let package = Package(
         .target(name: "ShellSyntax"),
         // The terminal: secret prompts without echo, restoring it on signals, process hardening.
         .target(name: "TerminalIO"),
+        // The operations behind the commands: unlocking, access tokens, rotation, ephemeral keys.
+        // No argument parsing and no process globals: the outside world comes in a Context.
+        .target(name: "VaultOperations", dependencies: ["Vault", "VaultCrypto", "VaultStore", "TwilioAuth"]),
         // The command line.
         .target(
             name: "TwVault",
             dependencies: [
-                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth", "ShellSyntax", "TerminalIO",
+                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth", "ShellSyntax", "TerminalIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,13 +97,22 @@ let package = Package(
         // Builds large throwaway vaults for scripts/bench (not installed; not part of the CLI).
         .executableTarget(name: "twvault-benchdata", dependencies: ["Vault", "VaultCrypto"]),
 
-        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"]),
+        .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
         .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
-        .testTarget(name: "TwVaultTests", dependencies: ["TwVault", "TwilioAuth", "TwilioStandIn"]),
+        // Temporary homes, a fixture vault and a test context for the command tests.
+        .target(
+            name: "TwVaultTestSupport",
+            dependencies: ["TwVault", "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth"],
+            path: "Tests/TwVaultTestSupport"
+        ),
+        .testTarget(
+            name: "TwVaultTests",
+            dependencies: ["TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioAuth", "TwilioStandIn"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,9 @@ public enum ProcessHardening {
     ///
     /// - `umask(077)`: files and directories the vault creates are private from birth,
     ///   with no window in which another user could open them.
-    /// - `setrlimit(RLIMIT_CORE, 0/0)`: a crash never writes keys or passphrases to a core file.
+    /// - `setrlimit(RLIMIT_CORE)` with a soft limit of 0: a crash never writes keys or
+    ///   passphrases to a core file. The hard limit stays, so the user's own limit can be given
+    ///   back to the commands twvault starts (`originalCoreLimit`).
     /// - `prctl(PR_SET_DUMPABLE, 0)`: other processes of the same user cannot ptrace the
     ///   process or read `/proc/<pid>/mem`, and no core dump is made (this also makes
     ///   `/proc/self` owned by root, which twvault does not need).
@@ -17,13 +19,20 @@ public enum ProcessHardening {
     public static func apply() -> [String] {
         var failed: [String] = []
         umask(0o077)
-        var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+        var original = rlimit()
+        if getrlimit(coreLimitResource, &original) == 0 {
+            originalCoreSoftLimit = UInt64(original.rlim_cur)
+        }
+        var noCore = rlimit(rlim_cur: 0, rlim_max: original.rlim_max)
         if setrlimit(coreLimitResource, &noCore) != 0 { failed.append("setrlimit(RLIMIT_CORE)") }
         #if os(Linux)
             if systemPrctl(prSetDumpable, 0, 0, 0, 0) != 0 { failed.append("prctl(PR_SET_DUMPABLE)") }
         #endif
         return failed
     }
+
+    /// The user's soft core-file limit before `apply()`, for the commands twvault starts.
+    public nonisolated(unsafe) private(set) static var originalCoreSoftLimit: UInt64?
 
     #if os(Linux)
         /// Whether the process may be dumped or traced by its user: 1 normally, 0 after `apply()`.

@@ -1,5 +1,10 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Time and size limits of one HTTP exchange.
 public struct HTTPLimits: Sendable, Equatable {
@@ -28,6 +33,9 @@ public struct HTTPLimits: Sendable, Equatable {
 public actor AsyncHTTPTransport: HTTPTransport {
     public nonisolated let limits: HTTPLimits
     private var client: HTTPClient?
+    /// The client's own event loop, shut down with it: the process-wide default group would
+    /// keep its epoll and event descriptors open into a command that `exec` starts.
+    private var group: MultiThreadedEventLoopGroup?
     private var isShutDown = false
 
     public init(limits: HTTPLimits = HTTPLimits()) {
@@ -62,6 +70,10 @@ public actor AsyncHTTPTransport: HTTPTransport {
         guard let client else { return }
         self.client = nil
         try? await client.shutdown()
+        if let group {
+            self.group = nil
+            try? await group.shutdownGracefully()
+        }
     }
 
     private func clientCreatingIfNeeded(host: String) throws(TwilioError) -> HTTPClient {
@@ -74,8 +86,9 @@ public actor AsyncHTTPTransport: HTTPTransport {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .nanoseconds(limits.connectTimeout.nanoseconds))
         configuration.decompression = .disabled
-        let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+        self.group = group
         self.client = client
         return client
     }
@@ -141,8 +154,22 @@ public actor AsyncHTTPTransport: HTTPTransport {
         if error is CancellationError {
             return .temporary(.network(host: host, reason: "the request was cancelled"))
         }
+        if let reason = systemReason(error) { return .temporary(.network(host: host, reason: reason)) }
         // Transport errors describe sockets and TLS, never bodies; keep them to one short line.
         return .temporary(.network(host: host, reason: TextSanitizer.oneLine(String(describing: error), limit: 160)))
+    }
+
+    /// The system's words for a socket failure ("Connection refused"), from the errno of the
+    /// first connection attempt, rather than the client's nested error descriptions.
+    private static func systemReason(_ error: any Error) -> String? {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name could not be resolved" }
+            for failure in error.connectionErrors {
+                if let reason = systemReason(failure.error) { return reason }
+            }
+        }
+        return nil
     }
 }
 

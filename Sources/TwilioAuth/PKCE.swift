@@ -1,3 +1,5 @@
+internal import VaultCrypto
+
 /// Proof Key for Code Exchange (RFC 7636) with the S256 method.
 public struct PKCE: Sendable, Equatable {
     public static let method = "S256"
@@ -38,6 +40,7 @@ public struct PKCE: Sendable, Equatable {
         self.challenge = Self.challenge(for: verifier)
     }
 
+    /// base64url(SHA-256(`verifier`)), with libsodium's SHA-256.
     public static func challenge(for verifier: String) -> String {
         Base64URL.encode(SHA256.hash(verifier.utf8))
     }

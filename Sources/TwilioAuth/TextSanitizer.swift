@@ -25,35 +25,110 @@ enum TextSanitizer {
         return result
     }
 
-    /// Replaces every occurrence of each secret (of 4 or more characters) with "[redacted]",
-    /// in case a server or proxy echoes part of the request back in its error text.
+    static let redactionMark = "[redacted]"
+    /// A run of this many leading characters of a secret is redacted even when the rest is missing.
+    static let minimumEchoedPrefix = 8
+    /// Text beyond this many Unicode scalars is dropped before redaction: it is never shown
+    /// (messages are cut to one short line), and the scan stays linear in what is kept.
+    static let maximumScannedScalars = 65_536
+
+    /// Replaces each secret (of 4 or more characters) with "[redacted]", in case a server or
+    /// proxy echoes part of the request back in its error text.
     ///
-    /// Matched twice: by characters, which also catches a canonically equivalent spelling,
-    /// and by Unicode scalars, because a combining mark after the secret makes its last
-    /// character a different one, and the character match would then let its bytes through.
+    /// An echo need not be exact, so four forms are recognised:
+    /// - the whole secret, by characters, which also catches a canonically equivalent spelling;
+    /// - the whole secret by Unicode scalars, because a combining mark after the secret makes its
+    ///   last character a different one, and the character match would then let its bytes through;
+    /// - any prefix of `minimumEchoedPrefix` or more characters, since servers cut long values;
+    /// - the secret or such a prefix percent-encoded as it travels in a form body or query
+    ///   (`%XX` in either letter case for each UTF-8 byte, `+` or `%20` for a space), whole or
+    ///   mixed with plain characters.
     static func redacting(_ secrets: [String], in text: String) -> String {
         var result = text
+        if result.unicodeScalars.count > maximumScannedScalars {
+            var kept = String.UnicodeScalarView()
+            kept.append(contentsOf: result.unicodeScalars.prefix(maximumScannedScalars))
+            kept.append("…")
+            result = String(kept)
+        }
         for secret in secrets where secret.count >= 4 {
-            result = result.replacing(secret, with: "[redacted]")
-            result = replacingScalars(Array(secret.unicodeScalars), in: result)
+            result = result.replacing(secret, with: redactionMark)
+            let needle = Array(secret.unicodeScalars)
+            result = replacingEchoes(of: needle, in: result, decodingPercent: false)
+            result = replacingEchoes(of: needle, in: result, decodingPercent: true)
         }
         return result
     }
 
-    private static func replacingScalars(_ needle: [Unicode.Scalar], in text: String) -> String {
+    /// One left-to-right pass that replaces every match of `needle` (whole, or a prefix of
+    /// at least `minimumEchoedPrefix` scalars). With `decodingPercent`, each scalar of the
+    /// needle may also appear percent-encoded; the encoded form is tried first, so a `%` of
+    /// the secret written as `%25` is matched as one character.
+    private static func replacingEchoes(
+        of needle: [Unicode.Scalar], in text: String, decodingPercent: Bool
+    ) -> String {
         let scalars = Array(text.unicodeScalars)
-        guard !needle.isEmpty, scalars.count >= needle.count else { return text }
+        guard let first = needle.first, !scalars.isEmpty else { return text }
         var output = String.UnicodeScalarView()
         var index = 0
         while index < scalars.count {
-            if index + needle.count <= scalars.count, scalars[index..<(index + needle.count)].elementsEqual(needle) {
-                output.append(contentsOf: "[redacted]".unicodeScalars)
-                index += needle.count
-            } else {
-                output.append(scalars[index])
-                index += 1
+            // Most positions fail on the first scalar; test it before the general match.
+            let current = scalars[index]
+            if current == first || (decodingPercent && (current == "%" || (current == "+" && first == " "))) {
+                let (matched, end) = echo(of: needle, in: scalars, from: index, decodingPercent: decodingPercent)
+                if matched == needle.count || matched >= minimumEchoedPrefix {
+                    output.append(contentsOf: redactionMark.unicodeScalars)
+                    index = end
+                    continue
+                }
             }
+            output.append(current)
+            index += 1
         }
         return String(output)
+    }
+
+    /// How many leading scalars of `needle` appear in `text` from `start`, and the index just
+    /// after the last one matched.
+    private static func echo(
+        of needle: [Unicode.Scalar], in text: [Unicode.Scalar], from start: Int, decodingPercent: Bool
+    ) -> (matched: Int, end: Int) {
+        var position = start
+        var matched = 0
+        for scalar in needle {
+            if decodingPercent, let end = encodedEnd(of: scalar, in: text, at: position) {
+                position = end
+            } else if position < text.count && text[position] == scalar {
+                position += 1
+            } else {
+                break
+            }
+            matched += 1
+        }
+        return (matched, position)
+    }
+
+    /// Where `scalar` written form-encoded at `position` ends: `+` for a space, or `%XX`
+    /// for each of its UTF-8 bytes; nil when the text there is not such an encoding.
+    private static func encodedEnd(of scalar: Unicode.Scalar, in text: [Unicode.Scalar], at position: Int) -> Int? {
+        if scalar == " ", position < text.count, text[position] == "+" { return position + 1 }
+        var position = position
+        for byte in String(scalar).utf8 {
+            guard position + 2 < text.count, text[position] == "%",
+                let high = hexValue(text[position + 1]), let low = hexValue(text[position + 2]),
+                high << 4 | low == byte
+            else { return nil }
+            position += 3
+        }
+        return position
+    }
+
+    private static func hexValue(_ scalar: Unicode.Scalar) -> UInt8? {
+        switch scalar {
+        case "0"..."9": UInt8(scalar.value - 0x30)
+        case "a"..."f": UInt8(scalar.value - 0x61 + 10)
+        case "A"..."F": UInt8(scalar.value - 0x41 + 10)
+        default: nil
+        }
     }
 }

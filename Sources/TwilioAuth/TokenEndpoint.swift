@@ -57,7 +57,7 @@ public enum TokenGrant: Sendable, Equatable {
 public struct RetryPolicy: Sendable {
     /// Extra attempts after the first.
     public var maxRetries: Int = 2
-    /// A longer `Retry-After` is not waited for: the request fails at once (exit 75).
+    /// A longer `Retry-After` is not waited for: the request fails at once as temporary.
     public var maxDelay: Duration = .seconds(10)
     /// Delays when the server sends no `Retry-After`, by retry number (the last repeats).
     public var backoff: [Duration] = [.milliseconds(500), .seconds(1)]

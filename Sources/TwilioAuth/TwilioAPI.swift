@@ -11,8 +11,14 @@ public struct BasicCredentials: Sendable, Equatable, CustomStringConvertible, Cu
     }
 
     var headerValue: String {
-        "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        "Basic " + encodedPair
     }
+
+    private var encodedPair: String { Data("\(username):\(password)".utf8).base64EncodedString() }
+
+    /// What must not appear in an error text: the password, and the header that carries it
+    /// (a server may quote the request's Authorization header back).
+    var sentSecrets: [String] { [password, encodedPair] }
 
     public var description: String { "BasicCredentials(username: \(username), password: <redacted>)" }
     public var debugDescription: String { description }
@@ -158,6 +164,9 @@ public struct TwilioAPI: Sendable {
     }
 
     /// `POST {accounts}/v1/AuthTokens/Secondary` → 201 with `secondary_auth_token`.
+    ///
+    /// Like every AuthTokens call, authenticate it as Twilio's examples do: `credentials`
+    /// are the account SID and the primary auth token.
     public func createSecondaryAuthToken() async throws(TwilioError) -> String {
         let object = try await call(.post, accountsBaseURL + "/v1/AuthTokens/Secondary", form: [])
         guard let token = object["secondary_auth_token"]?.stringValue, !token.isEmpty else {
@@ -167,13 +176,20 @@ public struct TwilioAPI: Sendable {
     }
 
     /// `DELETE {accounts}/v1/AuthTokens/Secondary` → 204; 404 counts as already gone.
+    /// `credentials` are the account SID and the primary auth token.
     public func deleteSecondaryAuthToken() async throws(TwilioError) -> DeletionOutcome {
         try await delete(accountsBaseURL + "/v1/AuthTokens/Secondary")
     }
 
     /// `POST {accounts}/v1/AuthTokens/Promote` → 200 with the new primary `auth_token`.
-    public func promoteSecondaryAuthToken() async throws(TwilioError) -> String {
-        let object = try await call(.post, accountsBaseURL + "/v1/AuthTokens/Promote", form: [])
+    ///
+    /// Authenticated with the account SID and `primaryAuthToken`, the token being replaced, as
+    /// Twilio's examples do: it is valid until this call succeeds. The secondary is never the
+    /// credential here; it proves itself beforehand with `fetchAccount()` on a client of its own.
+    public func promoteSecondaryAuthToken(primaryAuthToken: String) async throws(TwilioError) -> String {
+        let primary = BasicCredentials(username: accountSID, password: primaryAuthToken)
+        let object = try await call(
+            .post, accountsBaseURL + "/v1/AuthTokens/Promote", form: [], credentials: primary)
         guard let token = object["auth_token"]?.stringValue, !token.isEmpty else {
             throw try malformed(accountsBaseURL, "the answer has no auth_token")
         }
@@ -184,21 +200,23 @@ public struct TwilioAPI: Sendable {
 
     private func delete(_ url: String) async throws(TwilioError) -> DeletionOutcome {
         let host = try EndpointURL.validate(url).host
-        let response = try await transport.send(request(.delete, url, form: nil))
+        let response = try await transport.send(request(.delete, url, form: nil, credentials: credentials))
         switch response.status {
         case 200...299: return .deleted
         case 404: return .alreadyGone
-        default: throw ResponseClassifier.error(for: response, host: host, secrets: [credentials.password])
+        default: throw ResponseClassifier.error(for: response, host: host, secrets: credentials.sentSecrets)
         }
     }
 
     private func call(
-        _ method: HTTPRequest.Method, _ url: String, form: [(String, String)]? = nil
+        _ method: HTTPRequest.Method, _ url: String, form: [(String, String)]? = nil,
+        credentials: BasicCredentials? = nil
     ) async throws(TwilioError) -> [String: JSONValue] {
+        let credentials = credentials ?? self.credentials
         let host = try EndpointURL.validate(url).host
-        let response = try await transport.send(request(method, url, form: form))
+        let response = try await transport.send(request(method, url, form: form, credentials: credentials))
         guard (200...299).contains(response.status) else {
-            throw ResponseClassifier.error(for: response, host: host, secrets: [credentials.password])
+            throw ResponseClassifier.error(for: response, host: host, secrets: credentials.sentSecrets)
         }
         guard let object = JSONValue.parse(response.body)?.objectValue else {
             throw .malformedResponse(host: host, reason: "the answer is not a JSON object")
@@ -206,7 +224,9 @@ public struct TwilioAPI: Sendable {
         return object
     }
 
-    private func request(_ method: HTTPRequest.Method, _ url: String, form: [(String, String)]?) -> HTTPRequest {
+    private func request(
+        _ method: HTTPRequest.Method, _ url: String, form: [(String, String)]?, credentials: BasicCredentials
+    ) -> HTTPRequest {
         var headers = [
             HeaderField("Authorization", credentials.headerValue), HeaderField("Accept", "application/json"),
         ]

@@ -1,26 +1,18 @@
-/// Every way a request to Twilio can fail, with the exit code twvault reports for it.
+/// Every way a request to Twilio can fail, as what happened; the command line decides
+/// which exit status each case becomes.
 ///
 /// `description` is one line for a user: what happened and what to do. It never contains a
 /// request body, a token or a secret: server-provided text is cut to one short line and
 /// scrubbed of the secrets that were sent.
 public enum TwilioError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Twilio answered 4xx (other than 429): invalid client, invalid grant, forbidden. Exit 69.
+    /// Twilio answered 4xx (other than 429): invalid client, invalid grant, forbidden.
     case refused(TwilioRefusal)
-    /// Worth trying again later: network error, timeout, 5xx or 429. Exit 75.
+    /// Worth trying again later: network error, timeout, 5xx or 429.
     case temporary(TemporaryFailure)
-    /// The answer could not be understood (bad JSON, missing fields, too large). Exit 76.
+    /// The answer could not be understood (bad JSON, missing fields, too large).
     case malformedResponse(host: String, reason: String)
-    /// The endpoint URL is unusable or insecure; nothing was sent. Exit 64.
+    /// The endpoint URL is unusable or insecure; nothing was sent.
     case invalidURL(url: String, reason: String)
-
-    public var exitCode: Int32 {
-        switch self {
-        case .refused: 69
-        case .temporary: 75
-        case .malformedResponse: 76
-        case .invalidURL: 64
-        }
-    }
 
     /// True when the token endpoint rejected a refresh token or authorization code
     /// (`invalid_grant`): the user must sign in again with `twvault login PROFILE`.

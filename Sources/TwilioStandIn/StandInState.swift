@@ -1,5 +1,6 @@
 import Foundation
 import TwilioAuth
+import VaultCrypto
 
 /// What the server does with one request.
 struct StandInReply: Sendable {
@@ -347,7 +348,8 @@ final class StandInState: @unchecked Sendable {
     // MARK: REST
 
     private enum Caller {
-        case account(String)
+        /// The account SID with its primary auth token, or with the secondary when `secondary`.
+        case account(String, secondary: Bool)
         case apiKey(account: String, key: String)
     }
 
@@ -359,9 +361,8 @@ final class StandInState: @unchecked Sendable {
         let user = String(decoded[..<colon])
         let password = String(decoded[decoded.index(after: colon)...])
         if let account = accounts[user] {
-            if password == account.authToken || (account.secondaryAuthToken.map { $0 == password } ?? false) {
-                return .account(user)
-            }
+            if password == account.authToken { return .account(user, secondary: false) }
+            if account.secondaryAuthToken.map({ $0 == password }) ?? false { return .account(user, secondary: true) }
             return nil
         }
         for account in accounts.values {
@@ -378,7 +379,14 @@ final class StandInState: @unchecked Sendable {
         }
         let accountSID: String
         switch (caller, step) {
-        case (.account(let sid), _):
+        case (.account, .createSecondary), (.account, .deleteSecondary), (.account, .promote):
+            // Twilio's examples authenticate every AuthTokens call with the primary token; the
+            // secondary is refused here so that a client relying on it fails in tests.
+            guard case .account(let sid, secondary: false) = caller else {
+                return Self.twilioError(401, code: 20003, message: "Authenticate", authenticate: true)
+            }
+            accountSID = sid
+        case (.account(let sid, _), _):
             accountSID = sid
         case (.apiKey(let sid, _), .fetchAccount), (.apiKey(let sid, _), .probeMessages):
             accountSID = sid

@@ -47,10 +47,64 @@ public enum Names {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
     }
 
-    /// A name as it may appear in an error: control characters replaced, length bounded.
+    /// A name as it may appear in an error or a listing: length bounded, and every character
+    /// that could drive a terminal or reorder the text around it escaped (`escaped(_:)`).
     public static func printable(_ text: String) -> String {
-        String(
-            String.UnicodeScalarView(
-                text.unicodeScalars.prefix(80).map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
+        escaped(String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))))
+    }
+
+    /// How a profile name or slot label read from the vault file is shown: as it is when it
+    /// follows the name rule, else escaped. A name planted in the file by SQL (bypassing
+    /// validation) can then neither send escape sequences to the terminal nor reverse the
+    /// text printed after it.
+    public static func display(_ name: String) -> String {
+        isValidProfile(name) ? name : escaped(name)
+    }
+
+    /// `text` with each character a terminal or the bidirectional algorithm acts on written
+    /// as an escape: `\x1b` for C0 and C1 controls and DEL, `\u{202E}` for the directional
+    /// formatting characters, line and paragraph separators; a backslash is doubled so the
+    /// escaped form cannot be mistaken for one made by this function.
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\\" }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" {
+                out += "\\\\"
+            } else if needsEscape(scalar) {
+                out += escape(scalar)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// `text` with every terminal-controlling or direction-changing character escaped, but
+    /// backslashes kept: for whole messages, which may already hold escapes made here.
+    public static func terminalSafe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar) { out += escape(scalar) } else { out.unicodeScalars.append(scalar) }
+        }
+        return out
+    }
+
+    /// C0 controls, DEL, C1 controls; the bidirectional marks, embeddings, overrides and
+    /// isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069); U+2028 and U+2029,
+    /// which some terminals and editors treat as line breaks.
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1f, 0x7f...0x9f: true
+        case 0x061c, 0x200e, 0x200f, 0x2028...0x202e, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    private static func escape(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: scalar.value > 0xff)
+        if scalar.value <= 0xff { return "\\x" + (hex.count == 1 ? "0" + hex : hex) }
+        return "\\u{" + hex + "}"
     }
 }

@@ -23,6 +23,7 @@ public struct PassphraseSlot: Sendable, Equatable {
         label: String, passphrase: SecretBytes, limits: KDFLimits, vaultID: [UInt8],
         dataKey: SecretBytes, now: Int64
     ) throws(VaultError) -> PassphraseSlot {
+        try Passphrase.checkNew(passphrase)
         try limits.checkPolicy()
         let salt = RandomBytes.make(Argon2id.saltLength)
         let kek = try derive(passphrase: passphrase, salt: salt, limits: limits)
@@ -43,28 +44,35 @@ public struct PassphraseSlot: Sendable, Equatable {
     func checkStructure() throws(VaultError) {
         guard algorithm == Argon2id.algorithmIdentifier else {
             throw .newerFormat(
-                "slot '\(label)' uses key-derivation algorithm \(algorithm), which this version does not know")
+                "slot '\(Names.printable(label))' uses key-derivation algorithm \(algorithm), which this version does not know"
+            )
         }
         do { try limits.checkPolicy() } catch let VaultError.kdfOutsidePolicy(message) {
-            throw .kdfOutsidePolicy("slot '\(label)': \(message)")
+            throw .kdfOutsidePolicy("slot '\(Names.printable(label))': \(message)")
         }
         guard salt.count == Argon2id.saltLength,
             wrappedKey.count == SecretBox.overhead + 16 + PassphraseSlot.dataKeyLength
         else {
-            throw .corrupt("slot '\(label)' has fields of the wrong size")
+            throw .corrupt("slot '\(Names.printable(label))' has fields of the wrong size")
         }
     }
 
     /// The data key, or `nil` when the passphrase is not this slot's.
     func unwrap(passphrase: SecretBytes, vaultID: [UInt8]) throws(VaultError) -> SecretBytes? {
         try checkStructure()
-        let kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits)
+        let kek: SecretBytes
+        do { kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits) } catch {
+            if case let .kdfOutsidePolicy(message) = error {
+                throw .kdfOutsidePolicy("slot '\(Names.printable(label))': \(message)")
+            }
+            throw error
+        }
         guard let plaintext = try? SecretBox.open(wrappedKey, key: kek) else { return nil }
         let idMatches = plaintext.withUnsafeBytes { bytes in
             vaultID.withUnsafeBytes { ConstantTime.equal(UnsafeRawBufferPointer(rebasing: bytes[0..<16]), $0) }
         }
         // A slot copied in from another vault authenticates but names another vault.
-        guard idMatches else { throw .tampered(what: "slot '\(label)' belongs to another vault") }
+        guard idMatches else { throw .tampered(what: "slot '\(Names.printable(label))' belongs to another vault") }
         return plaintext.slice(16..<plaintext.count)
     }
 
@@ -75,7 +83,15 @@ public struct PassphraseSlot: Sendable, Equatable {
                 passphrase: normalized, salt: salt, opsLimit: limits.opsLimit,
                 memLimit: limits.memLimit, length: SecretBox.keyLength)
         } catch {
-            throw .system("Argon2id failed: not enough memory for \(limits.memLimit >> 20) MiB?")
+            // Within the policy, yet more than this machine can run: a clear refusal (78), so
+            // a slot planted at the memory cap cannot turn an unlock into an internal error.
+            if case let .keyDerivationOutOfMemory(bytes) = error {
+                throw .kdfOutsidePolicy(
+                    "its Argon2id limits need \(bytes >> 20) MiB of memory, more than this machine can give")
+            }
+            throw .kdfOutsidePolicy(
+                "Argon2id could not run with its limits (ops \(limits.opsLimit), memory \(limits.memLimit) bytes) on this machine"
+            )
         }
     }
 }
@@ -84,6 +100,10 @@ public struct PassphraseSlot: Sendable, Equatable {
 public enum Passphrase {
     /// The passphrase in Unicode NFC, so that the same characters typed on different systems
     /// give the same key. ASCII (already NFC) never leaves secret memory.
+    ///
+    /// Bytes that are not UTF-8 are decoded with U+FFFD for every invalid sequence, as earlier
+    /// versions did, so that slots they made still open; since many byte strings decode to the
+    /// same text, such a passphrase is refused for new slots (`checkNew`) and flagged at unlock.
     public static func normalized(_ passphrase: SecretBytes) -> SecretBytes {
         let isASCII = passphrase.withUnsafeBytes { bytes in bytes.allSatisfy { $0 < 0x80 } }
         if isASCII { return passphrase }
@@ -94,5 +114,30 @@ public enum Passphrase {
         var copy = nfc
         defer { for index in copy.indices { copy[index] = 0 } }
         return SecretBytes(copying: copy)
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no stray continuation bytes, overlong forms,
+    /// surrogates or truncated sequences). Reads in place: no copy of the passphrase is made.
+    public static func isValidUTF8(_ passphrase: SecretBytes) -> Bool {
+        passphrase.withUnsafeBytes { bytes in
+            var parser = Unicode.UTF8.ForwardParser()
+            var iterator = bytes.makeIterator()
+            while true {
+                switch parser.parseScalar(from: &iterator) {
+                case .valid: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
+    }
+
+    /// Refuses (65) a new passphrase that is not UTF-8: its key would come from the lossy
+    /// decoding, which maps different byte strings (`\xff\xfe…`, `\x80\x81…`) to one key.
+    public static func checkNew(_ passphrase: SecretBytes) throws(VaultError) {
+        guard isValidUTF8(passphrase) else {
+            throw .invalidInput(
+                "the new passphrase is not valid UTF-8 text: choose one typed as text, or save the file as UTF-8")
+        }
     }
 }

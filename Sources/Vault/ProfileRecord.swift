@@ -130,14 +130,22 @@ enum PayloadCoding {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from payload: SecretBytes, what: String) throws(VaultError) -> T {
+        let result = payload.withUnsafeBytes { bytes in
+            Result { () throws(VaultError) in try decode(type, from: bytes, what: what) }
+        }
+        return try result.get()
+    }
+
+    /// Decodes without copying `bytes` (they may be secret memory lent for the call).
+    static func decode<T: Decodable>(
+        _ type: T.Type, from bytes: UnsafeRawBufferPointer, what: String
+    ) throws(VaultError) -> T {
+        guard let base = bytes.baseAddress else { throw .corrupt("\(what) authenticates but is empty") }
         do {
-            return try payload.withUnsafeBytes { bytes in
-                try JSONDecoder().decode(
-                    type,
-                    from: Data(
-                        bytesNoCopy: UnsafeMutableRawPointer(mutating: bytes.baseAddress!),
-                        count: bytes.count, deallocator: .none))
-            }
+            return try JSONDecoder().decode(
+                type,
+                from: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none)
+            )
         } catch {
             throw .corrupt("\(what) authenticates but its contents do not decode")
         }

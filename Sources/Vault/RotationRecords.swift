@@ -102,16 +102,34 @@ public struct EphemeralKeyLedger: Codable, Sendable, Equatable {
 }
 
 extension UnlockedVault {
-    /// Names of profiles holding a record of `kind`, at most `limit`: one seek in the
-    /// `record_by_kind` index, so it costs the same at 10 or 10,000 profiles.
-    public func profiles(withRecord kind: RecordKind, limit: Int) throws(VaultError) -> [String] {
-        try translating(path: path) {
-            let statement = try connection.cached(
-                "SELECT profile FROM record WHERE kind = ? ORDER BY profile LIMIT ?")
-            try statement.bind(.text(kind.rawValue), .integer(Int64(limit)))
+    /// Names of profiles holding a record of `kind` that opens, at most `limit`, in byte
+    /// order: one seek in the `record_by_kind` index, so it costs the same at 10 or 10,000
+    /// profiles.
+    ///
+    /// A row that does not open (planted, altered, or under a name that breaks the name rule)
+    /// is passed over and handed to `skipped` (the name as stored: escape it before printing),
+    /// never counted against `limit`: otherwise a few rows sorting first would hide every real
+    /// one behind them.
+    public func profiles(
+        withRecord kind: RecordKind, limit: Int, skipped: (String) -> Void = { _ in }
+    ) throws(VaultError) -> [String] {
+        var unreadable: [String] = []
+        let names: [String] = try translating(path: path) {
+            let statement = try connection.cached("SELECT profile, sealed FROM record WHERE kind = ? ORDER BY profile")
+            // Rewound at once: a statement left on its row would hold a read snapshot open.
+            defer { statement.reset() }
+            try statement.bind(.text(kind.rawValue))
             var names: [String] = []
-            while try statement.step() { names.append(try statement.requireText(0)) }
+            while names.count < limit, try statement.step() {
+                let profile = try statement.requireText(0)
+                let opens =
+                    Names.isValidProfile(profile)
+                    && (try? keys.sealer.open(try statement.requireBlob(1), profile: profile, kind: kind)) != nil
+                if opens { names.append(profile) } else { unreadable.append(profile) }
+            }
             return names
         }
+        for profile in unreadable { skipped(profile) }
+        return names
     }
 }

@@ -59,27 +59,78 @@ struct RecordSealer {
 
     /// Opens a record found at (profile, kind); throws `tampered` naming it on any mismatch.
     func open(_ sealed: [UInt8], profile: String, kind: RecordKind) throws(VaultError) -> SecretBytes {
-        let what = "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'"
-        // Names come from the file here: one too long for the context was not written by us.
-        guard RecordSealer.fitsContext(profile: profile, kind: kind) else {
-            throw .tampered(what: "\(what) has a name too long for any record")
-        }
-        let context = context(profile: profile, kind: kind)
+        let context = try checkedContext(profile: profile, kind: kind)
         let plaintext: SecretBytes
         do {
             plaintext = try SecretBox.open(sealed, key: key(for: context))
         } catch {
-            throw .tampered(what: "\(what) does not authenticate (altered, or moved from another row)")
+            throw Self.notAuthentic(profile: profile, kind: kind)
         }
-        let inner = plaintext.withUnsafeBytes { bytes -> Int? in
-            var reader = ByteReader(bytes)
-            guard let length = reader.u16(), let stored = reader.take(Int(length)) else { return nil }
-            let matches = context.withUnsafeBytes { expected in ConstantTime.equal(stored, expected) }
-            return matches ? reader.offset : nil
-        }
-        guard let start = inner else {
-            throw .tampered(what: "\(what) carries another record's context")
-        }
+        let start = try plaintext.withUnsafeBytes { bytes in
+            Result { () throws(VaultError) in
+                try Self.payloadStart(bytes, context: context, profile: profile, kind: kind)
+            }
+        }.get()
         return plaintext.slice(start..<plaintext.count)
+    }
+
+    /// Opens a record like `open` and lends its payload to `body`, with the record's key and
+    /// plaintext held in `scratch` and wiped when `body` returns: no secret allocation per
+    /// record, for work over every record (`verify`).
+    func withOpened<R>(
+        _ sealed: [UInt8], profile: String, kind: RecordKind, scratch: SecretScratch,
+        _ body: (UnsafeRawBufferPointer) throws(VaultError) -> R
+    ) throws(VaultError) -> R {
+        let context = try checkedContext(profile: profile, kind: kind)
+        let keyLength = SecretBox.keyLength
+        let length = keyLength + max(sealed.count - SecretBox.overhead, 0)
+        let result = scratch.withUnsafeMutableBytes(count: length) { buffer -> Result<R, VaultError> in
+            let key = UnsafeMutableRawBufferPointer(rebasing: buffer[..<keyLength])
+            let output = UnsafeMutableRawBufferPointer(rebasing: buffer[keyLength...])
+            KeyDerivation.hash(context, key: recordRootKey, into: key)
+            let count: Int
+            do { count = try SecretBox.open(sealed, key: UnsafeRawBufferPointer(key), into: output) } catch {
+                return .failure(Self.notAuthentic(profile: profile, kind: kind))
+            }
+            let plaintext = UnsafeRawBufferPointer(rebasing: output[..<count])
+            return Result { () throws(VaultError) in
+                let start = try Self.payloadStart(plaintext, context: context, profile: profile, kind: kind)
+                return try body(UnsafeRawBufferPointer(rebasing: plaintext[start...]))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func describe(profile: String, kind: RecordKind) -> String {
+        "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'"
+    }
+
+    private static func notAuthentic(profile: String, kind: RecordKind) -> VaultError {
+        .tampered(
+            what: "\(describe(profile: profile, kind: kind)) does not authenticate (altered, or moved from another row)"
+        )
+    }
+
+    /// The context of a record found at (profile, kind).
+    private func checkedContext(profile: String, kind: RecordKind) throws(VaultError) -> [UInt8] {
+        // Names come from the file here: one too long for the context was not written by us.
+        guard RecordSealer.fitsContext(profile: profile, kind: kind) else {
+            throw .tampered(what: "\(Self.describe(profile: profile, kind: kind)) has a name too long for any record")
+        }
+        return context(profile: profile, kind: kind)
+    }
+
+    /// Where the payload starts, after `u16be(len(context)) || context`; throws when the
+    /// plaintext carries another context.
+    private static func payloadStart(
+        _ plaintext: UnsafeRawBufferPointer, context: [UInt8], profile: String, kind: RecordKind
+    ) throws(VaultError) -> Int {
+        var reader = ByteReader(plaintext)
+        guard let length = reader.u16(), let stored = reader.take(Int(length)),
+            context.withUnsafeBytes({ expected in ConstantTime.equal(stored, expected) })
+        else {
+            throw .tampered(what: "\(describe(profile: profile, kind: kind)) carries another record's context")
+        }
+        return reader.offset
     }
 }

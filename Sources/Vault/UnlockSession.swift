@@ -6,12 +6,16 @@ import VaultStore
 ///
 /// `TWVAULT_SESSION` = "twv1." || base64url(session_id (16) || session_key (32)). The file
 /// `<dir>/<hex vault_id>-<hex session_id>.session` holds
-/// "TWVSESS1" || u64be expires_at || nonce (24) || secretbox(vault_id || session_id ||
-/// u64be expires_at || DEK, session_key). Neither half alone yields the data key: the
-/// environment variable holds no key material for the vault, the file holds it only sealed.
+/// "TWVSESS2" || u64be expires_at || nonce (24) || secretbox(vault_id || session_id ||
+/// u64be expires_at || u64be lock_generation || DEK, session_key). Neither half alone yields
+/// the data key: the environment variable holds no key material for the vault, the file
+/// holds it only sealed. The sealed lock generation ties the session to the vault's state:
+/// after `lock` raises it, the session is over even if its file was not found and removed.
+/// Files of the first layout ("TWVSESS1", no generation) count as generation 0.
 public struct SessionStore: Sendable {
     public let directory: String
-    static let magic = Array("TWVSESS1".utf8)
+    static let magic = Array("TWVSESS2".utf8)
+    static let firstMagic = Array("TWVSESS1".utf8)
     static let tokenPrefix = "twv1."
     /// The longest unlock allowed (24 h).
     public static let maximumTTL: Int64 = 24 * 3600
@@ -29,6 +33,37 @@ public struct SessionStore: Sendable {
         return "\(temp)/twvault-\(geteuid())"
     }
 
+    /// Every directory a session file of this user may be in, whatever environment made it:
+    /// `$XDG_RUNTIME_DIR/twvault`, `/run/user/<euid>/twvault`, and the temp-dir fallback under
+    /// `$TMPDIR` and under `/tmp`. `lock` looks in all of them.
+    public static func candidateDirectories(environment: [String: String]) -> [String] {
+        var directories: [String] = []
+        func add(_ directory: String) { if !directories.contains(directory) { directories.append(directory) } }
+        if let runtime = environment["XDG_RUNTIME_DIR"], runtime.hasPrefix("/") { add(runtime + "/twvault") }
+        add("/run/user/\(geteuid())/twvault")
+        if let temp = environment["TMPDIR"], temp.hasPrefix("/") { add("\(temp)/twvault-\(geteuid())") }
+        add("/tmp/twvault-\(geteuid())")
+        return directories
+    }
+
+    /// Ends every unlock of `file` at once: raises the vault's lock generation, which ends
+    /// sessions wherever their files are, then removes this vault's session files from every
+    /// candidate directory this user owns. Returns how many files were removed.
+    @discardableResult
+    public static func endEveryUnlock(of file: VaultFile, environment: [String: String]) throws(VaultError) -> Int {
+        try file.advanceLockGeneration()
+        var ended = 0
+        for directory in candidateDirectories(environment: environment) {
+            var info = stat()
+            // Not through a link, and only where this user's own sessions can be.
+            guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
+                continue
+            }
+            ended += SessionStore(directory: directory).endAll(vaultIDHex: file.vaultIDHex)
+        }
+        return ended
+    }
+
     func fileName(vaultID: String, sessionID: [UInt8]) -> String {
         "\(directory)/\(vaultID)-\(ByteEncoding.hex(sessionID)).session"
     }
@@ -39,6 +74,7 @@ public struct SessionStore: Sendable {
             throw .invalidName("the unlock TTL must be between 1 second and 24 hours")
         }
         sweepExpired(now: now)
+        let generation = try vault.file.lockGeneration()
         let sessionID = RandomBytes.make(16)
         let sessionKey = SecretBytes.random(count: SecretBox.keyLength)
         let expires = now + ttl
@@ -49,6 +85,7 @@ public struct SessionStore: Sendable {
         inner.append(vault.file.vaultID)
         inner.append(sessionID)
         inner.u64(UInt64(expires))
+        inner.u64(generation)
         let innerPrefix = inner.bytes
         let plaintext = SecretBytes(count: innerPrefix.count + vault.dataKey.count) { out in
             out.copyBytes(from: innerPrefix)
@@ -94,12 +131,14 @@ public struct SessionStore: Sendable {
             if case .missing = error { throw .sessionExpired }
             throw .insecureFile(error.description)
         }
-        let parsed: (expires: Int64, sealed: [UInt8])? = bytes.withUnsafeBytes { raw in
+        let parsed: (expires: Int64, sealed: [UInt8], first: Bool)? = bytes.withUnsafeBytes { raw in
             var reader = ByteReader(raw)
-            guard let magic = reader.take(8), Array(magic) == SessionStore.magic, let expires = reader.u64(),
-                expires <= UInt64(Int64.max)
-            else { return nil }
-            return (Int64(expires), Array(raw[reader.offset...]))
+            guard let magic = reader.take(8), let expires = reader.u64(), expires <= UInt64(Int64.max) else {
+                return nil
+            }
+            let first = Array(magic) == SessionStore.firstMagic
+            guard first || Array(magic) == SessionStore.magic else { return nil }
+            return (Int64(expires), Array(raw[reader.offset...]), first)
         }
         guard let parsed else {
             SecureFiles.remove(path)
@@ -109,7 +148,9 @@ public struct SessionStore: Sendable {
             SecureFiles.remove(path)
             throw .sessionExpired
         }
-        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey), plaintext.count == 16 + 16 + 8 + 32
+        // vault_id (16) || session_id (16) || expires_at (8) [|| lock_generation (8)] || DEK (32)
+        let keyOffset = parsed.first ? 40 : 48
+        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey), plaintext.count == keyOffset + 32
         else {
             throw .sessionInvalid("the session file does not open with this token")
         }
@@ -123,7 +164,18 @@ public struct SessionStore: Sendable {
             }
         }
         guard matches else { throw .sessionInvalid("the session belongs to another vault") }
-        return try file.unlock(dataKey: plaintext.slice(40..<72))
+        let generation: UInt64 =
+            parsed.first ? 0 : plaintext.withUnsafeBytes { inner in inner[40..<48].reduce(0) { $0 << 8 | UInt64($1) } }
+        let current = try file.lockGeneration()
+        guard generation >= current else {
+            // Made before the last `lock`: over, even though this file escaped the sweep.
+            SecureFiles.remove(path)
+            throw .sessionExpired
+        }
+        guard generation == current else {
+            throw .sessionInvalid("the session names a lock generation this vault has not reached")
+        }
+        return try file.unlock(dataKey: plaintext.slice(keyOffset..<keyOffset + 32))
     }
 
     /// Ends every unlock of the vault with this id. Returns how many were ended.

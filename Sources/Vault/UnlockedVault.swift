@@ -8,6 +8,21 @@ public final class UnlockedVault {
     let keys: VaultKeys
     /// The slot whose passphrase opened the vault (`nil` when opened from a session).
     public let slotLabel: String?
+    /// The passphrase that opened the vault is not UTF-8: its slot was made by an earlier
+    /// version, which decoded it with U+FFFD for each invalid sequence, so other invalid byte
+    /// strings open the slot as well. The owner should choose a new passphrase.
+    public internal(set) var passphraseIsNotUTF8 = false
+
+    /// One line for the user when `passphraseIsNotUTF8`, else nil.
+    public var passphraseWarning: String? {
+        guard passphraseIsNotUTF8, let slotLabel else { return nil }
+        return
+            "the passphrase of slot '\(Names.printable(slotLabel))' is not valid UTF-8, and other byte strings open it too: run `twvault passwd` to choose a new one"
+    }
+
+    /// Up to this many records, a write recomputes the whole vault MAC before it writes
+    /// (`Integrity.beginWrite`); above, it checks what it touches in O(1).
+    var fullCheckLimit = Integrity.defaultFullCheckLimit
 
     init(file: VaultFile, dataKey: SecretBytes, slotLabel: String?) throws(VaultError) {
         self.file = file
@@ -40,27 +55,30 @@ public final class UnlockedVault {
     /// A profile's credentials and settings; throws `profileNotFound` when absent.
     public func profile(_ name: String) throws(VaultError) -> ProfileRecord {
         guard let payload = try payload(profile: name, kind: .profile) else { throw .profileNotFound(name) }
-        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(name)'")
+        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(Names.printable(name))'")
     }
 
     /// A decoded record of any kind, or `nil`.
     public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws(VaultError) -> T? {
         guard let payload = try payload(profile: profile, kind: kind) else { return nil }
-        return try PayloadCoding.decode(type, from: payload, what: "record '\(kind)' of profile '\(profile)'")
+        return try PayloadCoding.decode(
+            type, from: payload,
+            what: "record '\(Names.printable(kind.rawValue))' of profile '\(Names.printable(profile))'")
     }
 
     // MARK: Writing
 
     /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`). The vault MAC is checked
-    /// first, so nothing is written on top of a tampered vault, and recomputed last, in the
-    /// same transaction as the writes.
+    /// first, in O(1) (`Integrity.beginWrite`), so nothing is written on top of a damaged
+    /// state; each row the write replaces must authenticate; the MAC state is updated last, in
+    /// the same transaction as the writes, by the tags of the rows written and removed only.
+    /// A vault that still has the format-1 MAC is checked with it and converted here.
     public func write<T>(_ body: (VaultTransaction) throws -> T) throws(VaultError) -> T {
         try translating(path: path) {
             try connection.writeTransaction {
-                try Integrity.check(connection, keys: keys)
-                let transaction = VaultTransaction(vault: self)
-                let result = try body(transaction)
-                try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
+                let ledger = try Integrity.beginWrite(connection, keys: keys, fullCheckLimit: fullCheckLimit)
+                let result = try body(VaultTransaction(vault: self, ledger: ledger))
+                try Integrity.finishWrite(ledger, connection, keys: keys)
                 return result
             }
         }
@@ -118,13 +136,16 @@ public final class UnlockedVault {
         throws(VaultError)
     {
         try Names.validateSlotLabel(label)
+        // Refused before the KDF runs: a 65th slot would cost a key derivation for nothing.
+        let count = try translating(path: path) { try connection.scalarInt("SELECT count(*) FROM slot") }
+        guard count < SlotTable.maximumCount else { throw .tooManySlots }
         let slot = try PassphraseSlot.make(
             label: label, passphrase: passphrase, limits: limits,
             vaultID: file.vaultID, dataKey: dataKey, now: now)
         try write { _ in
-            guard try !SlotTable.all(in: connection).contains(where: { $0.label == label }) else {
-                throw VaultError.slotExists(label)
-            }
+            let slots = try SlotTable.all(in: connection)
+            guard !slots.contains(where: { $0.label == label }) else { throw VaultError.slotExists(label) }
+            guard slots.count < SlotTable.maximumCount else { throw VaultError.tooManySlots }
             try SlotTable.insert(slot, into: connection)
         }
     }
@@ -161,8 +182,8 @@ public final class UnlockedVault {
 
     // MARK: Verification
 
-    /// Checks every slot's structure, every record and the vault MAC. Returns one line per
-    /// failure; empty means the vault is intact.
+    /// Checks every slot's structure, every record and the vault MAC, recomputed over every
+    /// record in the same pass. Returns one line per failure; empty means the vault is intact.
     public func verify() -> [String] {
         var failures: [String] = []
         do {
@@ -172,25 +193,16 @@ public final class UnlockedVault {
                         failures.append(error.description)
                     }
                 }
-                let statement = try connection.prepare(
-                    "SELECT profile, kind, sealed FROM record ORDER BY profile, kind")
-                while try statement.step() {
-                    let profile = try statement.requireText(0)
-                    let kind = RecordKind(rawValue: try statement.requireText(1))
+                // One secret buffer for every record's key and plaintext.
+                let scratch = SecretScratch()
+                let (count, sum) = try Integrity.sumAll(connection, keys: keys) { profile, kindName, sealed in
                     guard Names.isValidProfile(profile) else {
                         failures.append("a record has an invalid profile name '\(Names.printable(profile))'")
-                        continue
+                        return
                     }
-                    do {
-                        let payload = try keys.sealer.open(try statement.requireBlob(2), profile: profile, kind: kind)
-                        if kind == .profile {
-                            _ = try PayloadCoding.decode(
-                                ProfileRecord.self, from: payload, what: "profile '\(profile)'")
-                        } else if kind == .token {
-                            _ = try PayloadCoding.decode(CachedToken.self, from: payload, what: "token of '\(profile)'")
-                        }
-                    } catch let error as VaultError {
-                        failures.append(error.description)
+                    let kind = RecordKind(rawValue: kindName)
+                    if let failure = checkRecord(profile: profile, kind: kind, sealed: sealed, scratch: scratch) {
+                        failures.append(failure)
                     }
                 }
                 let orphans = try connection.prepare(
@@ -203,7 +215,9 @@ public final class UnlockedVault {
                         "records of '\(Names.printable(try orphans.requireText(0)))' exist without their profile record"
                     )
                 }
-                do { try Integrity.check(connection, keys: keys) } catch let error as VaultError {
+                do { try Integrity.verify(connection, keys: keys, count: count, sum: sum) } catch let error
+                    as VaultError
+                {
                     failures.append(error.description)
                 }
             }
@@ -216,6 +230,25 @@ public final class UnlockedVault {
         }
         return failures
     }
+
+    /// Opens one record and decodes the kinds this module knows; the failure, or `nil`.
+    private func checkRecord(profile: String, kind: RecordKind, sealed: [UInt8], scratch: SecretScratch) -> String? {
+        do {
+            try keys.sealer.withOpened(sealed, profile: profile, kind: kind, scratch: scratch) {
+                payload throws(VaultError) in
+                if kind == .profile {
+                    _ = try PayloadCoding.decode(
+                        ProfileRecord.self, from: payload, what: "profile '\(Names.printable(profile))'")
+                } else if kind == .token {
+                    _ = try PayloadCoding.decode(
+                        CachedToken.self, from: payload, what: "token of '\(Names.printable(profile))'")
+                }
+            }
+            return nil
+        } catch {
+            return error.description
+        }
+    }
 }
 
 @available(*, unavailable)
@@ -224,6 +257,8 @@ extension UnlockedVault: Sendable {}
 /// The writes allowed inside `UnlockedVault.write`.
 public struct VaultTransaction {
     let vault: UnlockedVault
+    /// Every row written or removed goes through it, so the vault MAC follows the table.
+    let ledger: IntegrityLedger
     private var connection: Connection { vault.connection }
 
     public func exists(profile: String) throws -> Bool {
@@ -249,6 +284,9 @@ public struct VaultTransaction {
             throw VaultError.invalidName("a record kind must be 1-255 bytes long")
         }
         let sealed = try vault.keys.sealer.seal(payload, profile: profile, kind: kind)
+        if let old = try sealedRow(profile: profile, kind: kind) {
+            try ledger.removing(profile: profile, kind: kind, sealed: old)
+        }
         try connection.cached(
             """
             INSERT INTO record (profile, kind, sealed, updated_at) VALUES (?, ?, ?, ?)
@@ -256,14 +294,34 @@ public struct VaultTransaction {
             """
         )
         .bind(.text(profile), .text(kind.rawValue), .blob(sealed), .integer(now)).run()
+        ledger.adding(profile: profile, kind: kind, sealed: sealed)
+    }
+
+    /// The sealed bytes at (profile, kind), or `nil`.
+    private func sealedRow(profile: String, kind: RecordKind) throws -> [UInt8]? {
+        let statement = try connection.cached("SELECT sealed FROM record WHERE profile = ? AND kind = ?")
+        defer { statement.reset() }
+        try statement.bind(.text(profile), .text(kind.rawValue))
+        guard try statement.step() else { return nil }
+        return try statement.requireBlob(0)
     }
 
     /// Deletes one record kind, or every record of the profile when `kind` is nil.
     public func delete(profile: String, kind: RecordKind? = nil) throws {
         if let kind {
+            guard let old = try sealedRow(profile: profile, kind: kind) else { return }
+            try ledger.removing(profile: profile, kind: kind, sealed: old)
             try connection.cached("DELETE FROM record WHERE profile = ? AND kind = ?")
                 .bind(.text(profile), .text(kind.rawValue)).run()
         } else {
+            let statement = try connection.cached("SELECT kind, sealed FROM record WHERE profile = ?")
+            defer { statement.reset() }
+            try statement.bind(.text(profile))
+            while try statement.step() {
+                let kind = RecordKind(rawValue: try statement.requireText(0))
+                try ledger.removing(profile: profile, kind: kind, sealed: try statement.requireBlob(1))
+            }
+            statement.reset()
             try connection.cached("DELETE FROM record WHERE profile = ?").bind(.text(profile)).run()
         }
     }

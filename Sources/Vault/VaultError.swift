@@ -15,6 +15,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case slotNotFound(String)
     case slotExists(String)
     case lastSlot
+    /// The vault already holds the most passphrase slots it may (64).
+    case tooManySlots
     case invalidName(String)
     case invalidInput(String)
     /// The file is not a vault, or is damaged beyond one record.
@@ -32,7 +34,7 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile: 77
         case .vaultNotFound, .profileNotFound, .slotNotFound: 66
         case .profileExists, .slotExists, .vaultExists: 73
-        case .invalidName, .lastSlot: 64
+        case .invalidName, .lastSlot, .tooManySlots: 64
         case .invalidInput, .corrupt, .tampered: 65
         case .newerFormat, .kdfOutsidePolicy: 78
         case .busy: 75
@@ -49,11 +51,13 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
         case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
-        case let .profileNotFound(name): "no profile named '\(name)': see `twvault list`"
-        case let .profileExists(name): "profile '\(name)' already exists: use --force to replace it"
-        case let .slotNotFound(label): "no passphrase slot labelled '\(label)'"
-        case let .slotExists(label): "a passphrase slot labelled '\(label)' already exists"
+        case let .profileNotFound(name): "no profile named '\(Names.printable(name))': see `twvault list`"
+        case let .profileExists(name): "profile '\(Names.printable(name))' already exists: use --force to replace it"
+        case let .slotNotFound(label): "no passphrase slot labelled '\(Names.printable(label))'"
+        case let .slotExists(label): "a passphrase slot labelled '\(Names.printable(label))' already exists"
         case .lastSlot: "cannot remove the last passphrase slot: the vault would be unreadable"
+        case .tooManySlots:
+            "the vault already has \(SlotTable.maximumCount) passphrase slots, the most it holds: remove one first with `twvault passwd --remove-slot LABEL`"
         case let .invalidName(message): message
         case let .invalidInput(message): message
         case let .corrupt(message): "the vault is corrupt: \(message)"
@@ -80,9 +84,26 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .insecureFile: .insecureFile(error.description)
         case .missing: .vaultNotFound(path: path)
         case let .sqlite(code, message, _):
+            switch code & 0xff {
             // Extended codes whose primary code means the file is damaged.
-            code & 0xff == 11 || code & 0xff == 26 ? .corrupt(message) : .system("SQLite error \(code): \(message)")
-        case .system: .system(error.description)
+            case 11, 26: .corrupt(message)
+            // Cannot open, read-only, permission: SQLite could not create or write the vault,
+            // its -wal or -shm. A path problem for the user to fix, not an internal error.
+            case 14, 8, 3:
+                .insecureFile(
+                    "cannot write \(path) or its -wal/-shm (\(message)): the directory and the files must be yours and writable by you; run: chmod 700 '\(SecureFiles.directory(of: path))' and chmod 600 '\(path)'"
+                )
+            default: .system("SQLite error \(code): \(message)")
+            }
+        case let .system(call, failedPath, code):
+            // Permission, read-only or link problems of any path are the user's to fix (77).
+            if case let .insecureFile(reported, problem, fix) = SecureFiles.pathError(
+                call: call, path: failedPath, errno: code)
+            {
+                .insecureFile("\(reported) \(problem); \(fix)")
+            } else {
+                .system(error.description)
+            }
         }
     }
 }

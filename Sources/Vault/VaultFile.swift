@@ -30,6 +30,7 @@ public final class VaultFile {
     /// before anything is written; a vault of a newer format is left untouched.
     public static func open(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws(VaultError) -> VaultFile {
         try translating(path: path) {
+            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path))
             guard SecureFiles.exists(path) else { throw VaultError.vaultNotFound(path: path) }
             try SecureFiles.checkDatabaseFiles(path)
             let connection = try Connection(
@@ -41,6 +42,9 @@ public final class VaultFile {
             let pending = try migrator.hasPending(connection)
             try connection.enableWAL()
             if pending { try migrator.migrate(connection, now: Clock.now()) }
+            // Again now that SQLite has opened (or made) the -wal and -shm: one that someone else
+            // slipped in between the first check and the open is refused before the vault is used.
+            try SecureFiles.checkDatabaseFiles(path)
             let statement = try connection.prepare("SELECT vault_id FROM vault WHERE singleton = 1")
             guard try statement.step() else { throw VaultError.corrupt("the vault row is missing") }
             let vaultID = try statement.requireBlob(0)
@@ -56,12 +60,12 @@ public final class VaultFile {
         path: String, passphrase: SecretBytes, limits: KDFLimits = .moderate, slotLabel: String = "default",
         now: Int64 = Clock.now()
     ) throws(VaultError) -> UnlockedVault {
+        try Passphrase.checkNew(passphrase)
         try limits.checkPolicy()
         try Names.validateSlotLabel(slotLabel)
         let dataKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
         try translating(path: path) {
-            let directory = SecureFiles.directory(of: path)
-            try SecureFiles.makePrivateDirectory(directory)
+            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path), create: true)
             if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
             let temporary = "\(path).new-\(getpid())"
             SecureFiles.remove(temporary)
@@ -105,7 +109,9 @@ public final class VaultFile {
             )
             .bind(.blob(vaultID), .integer(now)).run()
             try SlotTable.insert(slot, into: connection)
-            try Integrity.store(Integrity.compute(connection, keys: keys), in: connection)
+            // A new vault starts with the format-3 MAC state (write 1); `mac` stays zero.
+            try Integrity.finishWrite(
+                IntegrityLedger(base: Integrity.fullState(connection, keys: keys), keys: keys), connection, keys: keys)
         }
         // Folds the log into the file so that only one file is linked into place.
         try connection.checkpoint()
@@ -136,23 +142,72 @@ public final class VaultFile {
         try translating(path: path) { try SlotTable.all(in: connection) }
     }
 
-    /// Unlocks with a passphrase: one Argon2id run per slot tried. Every slot's limits are
-    /// checked against the policy before any KDF runs.
+    /// Unlocks with a passphrase: one Argon2id run per slot tried. The number of slots and
+    /// every slot's limits are checked against the policy before any KDF runs. A slot whose
+    /// limits this machine cannot run (not enough memory) is passed over, so a slot planted
+    /// at the memory cap does not lock everyone out; when no other slot opens, that is the
+    /// error (78).
     public func unlock(passphrase: SecretBytes) throws(VaultError) -> UnlockedVault {
         let slots = try slots()
         guard !slots.isEmpty else { throw .corrupt("the vault has no passphrase slots") }
         for slot in slots { try slot.checkStructure() }
+        var unrunnable: VaultError?
         for slot in slots {
-            if let dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) {
-                return try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+            let dataKey: SecretBytes?
+            do { dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) } catch {
+                guard case .kdfOutsidePolicy = error else { throw error }
+                unrunnable = unrunnable ?? error
+                continue
+            }
+            if let dataKey {
+                let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+                vault.passphraseIsNotUTF8 = !Passphrase.isValidUTF8(passphrase)
+                return vault
             }
         }
-        throw .wrongPassphrase
+        throw unrunnable ?? .wrongPassphrase
     }
 
     /// Unlocks with a data key recovered from an unlock session.
     func unlock(dataKey: SecretBytes) throws(VaultError) -> UnlockedVault {
         try UnlockedVault(file: self, dataKey: dataKey, slotLabel: nil)
+    }
+
+    /// The lock generation (docs/FORMAT.md, "Unlock sessions"): raised by every `lock`; an
+    /// unlock session made under a lower value is over.
+    public func lockGeneration() throws(VaultError) -> UInt64 {
+        try translating(path: path) {
+            let statement = try connection.cached("SELECT lock_generation FROM vault WHERE singleton = 1")
+            defer { statement.reset() }
+            guard try statement.step() else { throw VaultError.corrupt("the vault row is missing") }
+            let generation = try statement.requireInt(0)
+            guard generation >= 0 else { throw VaultError.corrupt("the lock generation is negative") }
+            return UInt64(generation)
+        }
+    }
+
+    /// Raises the lock generation by one and returns the new value, so that every unlock
+    /// session made before ends, wherever its file is. Needs no passphrase, like `lock`: the
+    /// value is outside the vault MAC, and lowering it again brings back only sessions whose
+    /// token and file an attacker already holds.
+    @discardableResult
+    public func advanceLockGeneration() throws(VaultError) -> UInt64 {
+        try translating(path: path) {
+            try connection.writeTransaction {
+                let statement = try connection.prepare(
+                    """
+                    UPDATE vault SET lock_generation = lock_generation + 1
+                    WHERE singleton = 1 AND lock_generation >= 0 AND lock_generation < 9223372036854775807
+                    RETURNING lock_generation
+                    """)
+                guard try statement.step() else {
+                    throw VaultError.corrupt("the vault row is missing or its lock generation is out of range")
+                }
+                let generation = UInt64(statement.columnInt(0))
+                statement.reset()
+                return generation
+            }
+        }
     }
 
     /// Folds the write-ahead log into the file and empties it (best effort while others read).
@@ -166,18 +221,29 @@ extension VaultFile: Sendable {}
 
 /// Reading and writing slot rows.
 enum SlotTable {
+    /// The most slots a vault holds. A file with more was not written by twvault; refusing
+    /// it before reading on keeps a planted table from costing memory or one KDF run per row.
+    static let maximumCount = 64
+
     static func all(in connection: Connection) throws -> [PassphraseSlot] {
         let statement = try connection.cached(
-            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label")
+            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label LIMIT ?"
+        )
+        defer { statement.reset() }
+        try statement.bind(.integer(Int64(maximumCount + 1)))
         var slots: [PassphraseSlot] = []
         while try statement.step() {
-            let ops = try statement.requireInt(2)
-            let mem = try statement.requireInt(3)
-            guard ops >= 0, mem >= 0 else { throw VaultError.corrupt("a slot has negative limits") }
+            guard slots.count < maximumCount else {
+                throw VaultError.corrupt("the vault has more than \(maximumCount) passphrase slots")
+            }
+            // A negative limit is read as the huge unsigned value it would be in C, which the
+            // policy check refuses (78) like any other limit outside it.
+            let ops = UInt64(bitPattern: try statement.requireInt(2))
+            let mem = UInt64(bitPattern: try statement.requireInt(3))
             slots.append(
                 PassphraseSlot(
                     label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
-                    limits: KDFLimits(opsLimit: UInt64(ops), memLimit: UInt64(mem)),
+                    limits: KDFLimits(opsLimit: ops, memLimit: mem),
                     salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
                     createdAt: try statement.requireInt(6)))
         }

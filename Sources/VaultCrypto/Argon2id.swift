@@ -1,5 +1,11 @@
 internal import CSodium
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Password hashing with Argon2id, version 1.3.
 public enum Argon2id {
     /// The algorithm identifier stored beside every slot (`crypto_pwhash_ALG_ARGON2ID13`).
@@ -20,7 +26,9 @@ public enum Argon2id {
 
     /// Derives `length` key bytes from `passphrase` and `salt` with the given limits.
     /// Callers enforce their own policy on the limits before calling: this runs whatever
-    /// libsodium accepts. The corresponding libsodium function is `crypto_pwhash`.
+    /// libsodium accepts. A failure to allocate `memLimit` bytes (a machine smaller than the
+    /// limits, or an address-space limit) is `keyDerivationOutOfMemory`, never a crash.
+    /// The corresponding libsodium function is `crypto_pwhash`.
     public static func deriveKey(
         passphrase: SecretBytes, salt: [UInt8], opsLimit: UInt64, memLimit: UInt64, length: Int = 32
     ) throws(CryptoError) -> SecretBytes {
@@ -29,6 +37,7 @@ public enum Argon2id {
             throw .invalidLength(what: "salt", expected: saltLength, actual: salt.count)
         }
         var status: Int32 = 0
+        var failure: Int32 = 0
         let key = SecretBytes(count: length) { out in
             status = passphrase.withUnsafeBytes { pass in
                 salt.withUnsafeBytes { saltBytes in
@@ -36,11 +45,15 @@ public enum Argon2id {
                         out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
                         pass.baseAddress!.assumingMemoryBound(to: CChar.self), UInt64(pass.count),
                         saltBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                        opsLimit, Int(memLimit), crypto_pwhash_alg_argon2id13())
+                        opsLimit, Int(clamping: memLimit), crypto_pwhash_alg_argon2id13())
                 }
             }
+            if status != 0 { failure = errno }
         }
-        guard status == 0 else { throw .keyDerivationFailed }
+        guard status == 0 else {
+            // libsodium's Argon2 allocates its memory with mmap or malloc; both set ENOMEM.
+            throw failure == ENOMEM ? .keyDerivationOutOfMemory(bytes: memLimit) : .keyDerivationFailed
+        }
         return key
     }
 }

@@ -19,8 +19,10 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case authenticationFailed
     /// An input had the wrong length (`what` names it, `expected` and `actual` in bytes).
     case invalidLength(what: String, expected: Int, actual: Int)
-    /// The key derivation function could not run with the requested limits (memory).
+    /// The key derivation function could not run with the requested limits.
     case keyDerivationFailed
+    /// The key derivation function could not get the `bytes` of memory its limits ask for.
+    case keyDerivationOutOfMemory(bytes: UInt64)
     /// Bytes that should decode (hex, base64) did not.
     case malformedEncoding
 
@@ -28,7 +30,9 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .authenticationFailed: "authentication failed"
         case let .invalidLength(what, expected, actual): "\(what) must be \(expected) bytes, not \(actual)"
-        case .keyDerivationFailed: "the key derivation function failed (not enough memory?)"
+        case .keyDerivationFailed: "the key derivation function failed"
+        case let .keyDerivationOutOfMemory(bytes):
+            "the key derivation function needs \(bytes >> 20) MiB of memory and could not get it"
         case .malformedEncoding: "malformed encoding"
         }
     }

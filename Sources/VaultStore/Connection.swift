@@ -42,9 +42,9 @@ public final class Connection {
         guard let db else { throw .sqlite(code: status, message: "out of memory", sql: nil) }
         guard status == SQLITE_OK else {
             let message = String(cString: sqlite3_errmsg(db))
+            let systemErrno = sqlite3_system_errno(db)
             sqlite3_close_v2(db)
-            if status == SQLITE_CANTOPEN { throw .missing(path: path) }
-            throw .sqlite(code: status, message: message, sql: nil)
+            throw Connection.openError(status, message: message, errno: systemErrno, path: path)
         }
         self.handle = db
         self.path = path
@@ -58,6 +58,23 @@ public final class Connection {
         try execute("PRAGMA foreign_keys = ON")
         // Reading the schema now turns a file that is no database into an error at open.
         _ = try scalarInt("PRAGMA schema_version")
+    }
+
+    /// Why `sqlite3_open_v2` failed, as a path problem where it is one (extended result codes
+    /// are on, so "cannot open" arrives as 14 plus a reason in the upper byte).
+    static func openError(_ status: Int32, message: String, errno code: Int32, path: String) -> StoreError {
+        guard status & 0xff == SQLITE_CANTOPEN else { return .sqlite(code: status, message: message, sql: nil) }
+        // SQLITE_CANTOPEN_SYMLINK and SQLITE_CANTOPEN_ISDIR (macros Swift does not import).
+        if status == SQLITE_CANTOPEN | 6 << 8 {
+            return .insecureFile(
+                path: path, problem: "is reached through a symbolic link, which the vault is never opened through",
+                fix: "point --vault at the real path")
+        }
+        if status == SQLITE_CANTOPEN | 2 << 8 {
+            return .insecureFile(path: path, problem: "is a directory", fix: "point --vault at the vault file")
+        }
+        if code == 0 { return .missing(path: path) }
+        return SecureFiles.pathError(call: "open", path: path, errno: code)
     }
 
     deinit {

@@ -45,6 +45,89 @@ public enum SecureFiles {
         }
     }
 
+    /// Checks, and with `create` makes, the directory that holds a vault, before SQLite opens
+    /// anything in it.
+    ///
+    /// Every component of `path` must be a real directory, not a symbolic link: SQLite opens
+    /// the vault with `SQLITE_OPEN_NOFOLLOW`, which refuses a link anywhere in the path, and
+    /// a link is also how another user redirects a vault. Missing components are created with
+    /// mode 0700 when `create`, else reported as `missing`. The directory itself must be owned
+    /// by this user and not writable by group or others: whoever can write there can plant a
+    /// `-wal` or `-shm` (say mode 0666) before SQLite opens them, or swap the vault.
+    public static func checkVaultDirectory(_ path: String, create: Bool = false) throws(StoreError) {
+        var prefix = path.hasPrefix("/") ? "" : nil as String?
+        for component in path.split(separator: "/") {
+            let current = prefix.map { "\($0)/\(component)" } ?? String(component)
+            prefix = current
+            var info = stat()
+            if lstat(current, &info) != 0 {
+                let code = errno
+                if code == ENOENT, create {
+                    guard retrying({ mkdir(current, 0o700) }) == 0 || errno == EEXIST else {
+                        throw pathError(call: "mkdir", path: current, errno: errno)
+                    }
+                    guard lstat(current, &info) == 0 else {
+                        throw pathError(call: "lstat", path: current, errno: errno)
+                    }
+                } else if code == ENOENT {
+                    throw .missing(path: current)
+                } else {
+                    throw pathError(call: "lstat", path: current, errno: code)
+                }
+            }
+            if info.st_mode & S_IFMT == S_IFLNK {
+                let real = realDirectory(path).map { " '\($0)'" } ?? ""
+                throw .insecureFile(
+                    path: current, problem: "is a symbolic link, and the vault is opened only through real directories",
+                    fix: "point --vault at the real directory\(real) instead")
+            }
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw .insecureFile(path: current, problem: "is not a directory", fix: "choose another vault path")
+            }
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw pathError(call: "lstat", path: path, errno: errno) }
+        guard info.st_uid == geteuid() else {
+            throw .insecureFile(
+                path: path, problem: "holds the vault but is owned by another user (uid \(info.st_uid))",
+                fix: "keep the vault in a directory you own (--vault)")
+        }
+        let mode = info.st_mode & 0o7777
+        guard mode & 0o022 == 0 else {
+            throw .insecureFile(
+                path: path,
+                problem:
+                    "holds the vault but others may write to it (mode \(String(mode, radix: 8))), so they could plant files beside it",
+                fix: "run: chmod 700 '\(path)'")
+        }
+    }
+
+    /// The directory with every symbolic link resolved, when it can be.
+    static func realDirectory(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// A failed system call on a path, as the error a user can act on: permission problems
+    /// are `insecureFile` (77 at the command line), a missing path `missing`.
+    public static func pathError(call: String, path: String, errno code: Int32) -> StoreError {
+        switch code {
+        case ENOENT, ENOTDIR: .missing(path: path)
+        case EACCES, EPERM:
+            .insecureFile(
+                path: path, problem: "cannot be reached: permission denied",
+                fix: "check that you own the directories above it and may search them")
+        case ELOOP:
+            .insecureFile(path: path, problem: "passes through too many symbolic links", fix: "use the real path")
+        case EROFS:
+            .insecureFile(path: path, problem: "is on a read-only file system", fix: "choose another vault path")
+        case ENAMETOOLONG:
+            .insecureFile(path: path, problem: "is too long a path", fix: "choose a shorter vault path")
+        default: .system(call: call, path: path, errno: code)
+        }
+    }
+
     /// Creates an empty file with mode 0600; fails when anything is already there.
     /// `O_NOFOLLOW | O_EXCL` so that a planted symlink is never followed.
     public static func createPrivateFile(_ path: String) throws(StoreError) {

@@ -1,6 +1,6 @@
 // Builds large throwaway vaults for scripts/bench. Not installed and not part of the CLI:
-// `twvault add` recomputes the vault MAC over every record on each call, so 10,000 adds
-// cost quadratic time, while this writes all profiles in one transaction.
+// 10,000 `twvault add` runs would each pay for a process, an unlock and a commit, while this
+// writes all profiles in one transaction.
 //
 //   TWVAULT_NEW_PASSPHRASE=… twvault-benchdata --vault PATH --profiles N [--kdf interactive|moderate]
 //

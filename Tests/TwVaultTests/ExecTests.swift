@@ -1,19 +1,20 @@
 import Foundation
 import Testing
 
+/// `exec` with the binary: a real child's environment, exit status and limits. (What `exec`
+/// would run, in process: ExecCommandTests.)
 @Suite struct ExecTests {
     @Test(arguments: [Int32(0), 3, 255])
     func exitStatusPassesThrough(code: Int32) throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         let result = try h.run(["exec", "p", "--", "sh", "-c", "exit \(code)"], passphrase: true)
         #expect(result.status == code, "\(result.stderr)")
     }
 
     @Test func childSeesTheProfileAndNothingStale() throws {
         let h = try Harness()
-        try h.makeVault()
-        try h.unlock()
+        try h.installFixtureVault(unlocked: true)
         let stale = [
             "TWILIO_EDGE": "stale-edge", "TWILIO_AUTH_TOKEN": "other-account-token",
             "TWILIO_CLIENT_SECRET": "stale-client-secret", "TWVAULT_PASSPHRASE_FILE": h.passphraseFile,
@@ -41,7 +42,7 @@ import Testing
 
     @Test func missingCommandExits127AndDefaultIsShell() throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         var result = try h.run(["exec", "p", "--", "no-such-command-xyz"], passphrase: true)
         #expect(result.status == 127)
         #expect(result.stderr.contains("not found"))
@@ -57,7 +58,7 @@ import Testing
 
     @Test func hardeningIsInheritedByTheChild() throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         // RLIMIT_CORE and the umask survive execve, so the child shows what twvault set.
         let result = try h.run(["exec", "p", "--", "sh", "-c", "ulimit -c; umask"], passphrase: true)
         #expect(result.stdout == "0\n0077\n")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TwilioStandIn
 
-/// Inputs that broke a fuzz harness's property (Fuzz/README.md), replayed end to end.
+/// Inputs that broke a fuzz harness's property (Fuzz/README.md), replayed in process.
 @Suite struct FuzzRegressionTests {
     static let secret = "client-secret-for-fuzz-regressions-5e2a"
 
@@ -10,24 +10,27 @@ import TwilioStandIn
     /// secret followed by a combining mark. Redaction matched whole characters, the mark made
     /// the secret's last character another one, and the secret's bytes reached stderr.
     @Test func echoedSecretFollowedByACombiningMarkIsRedacted() async throws {
-        let standIn = try await TwilioStandIn.start(
-            StandInConfiguration(clients: [StandInClient(id: Harness.clientID, secret: Self.secret)]))
-        defer { Task { await standIn.shutdown() } }
-        let h = try Harness()
-        h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
-        // Off the cooperative pool: on 2 cores a blocking run here starves the in-process stand-in.
-        let added = try await h.runAsync(
-            ["add", "cc", "--stdin", "--kdf", "interactive"],
-            stdin: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n", passphrase: true)
-        #expect(added.status == 0, "\(added.stderr)")
-        for echo in ["\(Self.secret)\u{301}", "\(Self.secret)\u{200D}x", "x\(Self.secret)\u{20DD}"] {
-            let body = #"{"code":20003,"message":"bad client_secret=\#(echo)","status":401}"#
-            standIn.inject(Fault(.respond(status: 401, headers: [], body: body), target: .path("/v2/token"), count: 1))
-            let result = try await h.runAsync(["token", "cc"], passphrase: true)
-            #expect(result.status == 69, "\(result.stderr)")
-            // Bytes, not characters: the mark also joins "]" of "[redacted]" into another character.
-            #expect(!Self.containsBytes(result.stderr, Self.secret), "the secret's bytes are in: \(result.stderr)")
-            #expect(Self.containsBytes(result.stderr, "[redacted]"), "\(result.stderr)")
+        try await withStandIn(StandInConfiguration(clients: [StandInClient(id: Harness.clientID, secret: Self.secret)]))
+        {
+            standIn in
+            let h = try Harness()
+            h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
+            try h.installFixtureVault(unlocked: true)
+            let added = await h.call(
+                ["add", "cc", "--stdin"],
+                stdin: "TWILIO_CLIENT_ID=\(Harness.clientID)\nTWILIO_CLIENT_SECRET=\(Self.secret)\n")
+            #expect(added.status == 0, "\(added.stderr)")
+            for echo in ["\(Self.secret)\u{301}", "\(Self.secret)\u{200D}x", "x\(Self.secret)\u{20DD}"] {
+                let body = #"{"code":20003,"message":"bad client_secret=\#(echo)","status":401}"#
+                standIn.inject(
+                    Fault(.respond(status: 401, headers: [], body: body), target: .path("/v2/token"), count: 1))
+                let result = await h.call(["token", "cc"])
+                #expect(result.status == 69, "\(result.stderr)")
+                // Bytes, not characters: the mark also joins "]" of "[redacted]" into another character.
+                #expect(
+                    !Self.containsBytes(result.stderr, Self.secret), "the secret's bytes are in: \(result.stderr)")
+                #expect(Self.containsBytes(result.stderr, "[redacted]"), "\(result.stderr)")
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultOperations
 
 @testable import TwVault
 
@@ -74,6 +75,6 @@ struct HotPathTests {
 
     @Test("the environment read from environ matches ProcessInfo")
     func environment() {
-        #expect(CommandContext.processEnvironment() == ProcessInfo.processInfo.environment)
+        #expect(Context.processEnvironment() == ProcessInfo.processInfo.environment)
     }
 }

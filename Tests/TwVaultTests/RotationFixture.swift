@@ -2,13 +2,15 @@ import Foundation
 import Testing
 import TwilioAuth
 import TwilioStandIn
+import VaultOperations
 
 /// The rotation and ephemeral-key suites, one case at a time: every case runs a stand-in and a
 /// series of twvault processes, and many at once starve a small machine (and the stand-ins of
 /// other suites, whose clients have short time limits) of CPU.
 @Suite(.serialized) struct RotationSuites {}
 
-/// A throwaway vault with profile `p` whose binary talks to a fresh in-process stand-in.
+/// A copy of the fixture vault, unlocked, with profile `p` of the kind asked for, whose commands
+/// (in process or the binary) talk to a fresh in-process stand-in.
 struct RotationFixture {
     static let clientSecret = "client-secret-rotation-5e8b"
     static let newClientSecret = "client-secret-rotated-93ad"
@@ -40,13 +42,14 @@ struct RotationFixture {
         h.environment["TWVAULT_API_URL"] = standIn.baseURL
         h.environment["TWVAULT_ACCOUNTS_URL"] = standIn.baseURL
         h.environment["TWVAULT_TOKEN_URL"] = standIn.baseURL + "/v2/token"
-        var variables: [String: String]
+        // The fixture vault's `p` is the API-key profile; the unlock session spares every
+        // command the key derivation.
+        try h.installFixtureVault(unlocked: true)
+        let fixture = RotationFixture(h: h, standIn: standIn)
+        let variables: [String: String]
         switch profile {
         case .apiKey:
-            variables = [
-                "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret,
-            ]
+            variables = [:]
         case .authToken:
             variables = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken]
         case .refreshToken:
@@ -58,19 +61,32 @@ struct RotationFixture {
         case .clientSecret:
             variables = ["TWILIO_CLIENT_ID": Harness.clientID, "TWILIO_CLIENT_SECRET": clientSecret]
         }
-        let fixture = RotationFixture(h: h, standIn: standIn)
-        let result = try await fixture.run(
-            ["add", "p", "--from-env", "--kdf", "interactive"], env: variables, passphrase: true)
-        #expect(result.status == 0, "add failed: \(result.stderr)")
-        try await onOwnThread { try h.unlock() }
+        if !variables.isEmpty {
+            let result = await fixture.call(["add", "p", "--from-env", "--force"], env: variables)
+            #expect(result.status == 0, "add failed: \(result.stderr)")
+        }
         standIn.clearLog()
         return fixture
     }
 
     func shutdown() async { await standIn.shutdown() }
 
-    /// Runs twvault on a thread of its own: the in-process stand-in answers on Swift's
-    /// cooperative threads, which a test blocked in `waitUntilExit` would otherwise occupy.
+    /// Runs `body` with a fresh fixture and shuts its stand-in down afterwards, also when
+    /// `body` throws.
+    static func with<T>(_ profile: Profile = .apiKey, _ body: (RotationFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(profile)
+        do {
+            let value = try await body(fixture)
+            await fixture.shutdown()
+            return value
+        } catch {
+            await fixture.shutdown()
+            throw error
+        }
+    }
+
+    /// Runs the twvault binary on a thread of its own: for the crash points, which end the
+    /// process, and for what needs a real process (signals).
     func run(_ arguments: [String], stdin: String? = nil, env: [String: String] = [:], passphrase: Bool = false)
         async throws -> Harness.Result
     {
@@ -78,18 +94,20 @@ struct RotationFixture {
         return try await onOwnThread { try h.run(arguments, stdin: stdin, env: env, passphrase: passphrase) }
     }
 
-    static let exportedNames = [
-        "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_CLIENT_ID",
-        "TWILIO_CLIENT_SECRET",
-    ]
+    /// Runs one command line in process (a real HTTP client to the stand-in; processes
+    /// recorded by `processes`, a `RecordingLauncher` unless given).
+    func call(
+        _ arguments: [String], stdin: String? = nil, env: [String: String] = [:], passphrase: Bool = false,
+        processes: (any ProcessLauncher)? = nil
+    ) async -> Harness.Result {
+        await h.call(arguments, stdin: stdin, env: env, passphrase: passphrase, processes: processes)
+    }
 
-    /// The profile's variables, as `eval "$(twvault export p --no-token)"` sets them.
+    /// The profile's variables, as `export p --no-token --format json` lists them.
     func exported() async throws -> [String: String] {
-        let result = try await run(["export", "p", "--no-token"])
+        let result = await call(["export", "p", "--no-token", "--format", "json"])
         #expect(result.status == 0, "export failed: \(result.stderr)")
-        let h = self.h
-        let values = try await onOwnThread { try h.evalInBash(result.stdout, names: Self.exportedNames) }
-        return values.compactMapValues { $0 }
+        return (try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: String]) ?? [:]
     }
 
     var account: StandInAccount { standIn.account(Harness.accountSID)! }
@@ -110,7 +128,7 @@ struct RotationFixture {
 
     /// `show p --json`.
     func show() async throws -> [String: Any] {
-        let result = try await run(["show", "p", "--json"])
+        let result = await call(["show", "p", "--json"])
         #expect(result.status == 0, "show failed: \(result.stderr)")
         return (try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any]) ?? [:]
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// No secret in argv, error messages, --verbose output, or the vault file in clear.
+/// No secret in argv, error messages, --verbose output, or the vault file in clear. The output
+/// checks run in process; the process-state check runs the binary.
 @Suite struct SecretLeakTests {
     static let secrets = [Harness.authToken, Harness.apiSecret, Harness.passphrase]
 
@@ -11,9 +12,9 @@ import Testing
         }
     }
 
-    @Test func errorsAndVerboseOutputCarryNoSecret() throws {
+    @Test func errorsAndVerboseOutputCarryNoSecret() async throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         var outputs: [String] = []
         let runs: [([String], [String: String], String?)] = [
             (["show", "p", "--verbose"], [:], nil),
@@ -33,19 +34,30 @@ import Testing
             (["verify", "--verbose"], [:], nil),
         ]
         for (arguments, env, stdin) in runs {
-            let result = try h.run(arguments, stdin: stdin, env: env, passphrase: env.isEmpty)
+            let result = await h.call(arguments, stdin: stdin, env: env, passphrase: env.isEmpty)
             outputs.append(result.stderr)
             if !arguments.contains("export") { outputs.append(result.stdout) }
         }
         // Wrong passphrase.
-        outputs.append(try h.run(["show", "p"], env: ["TWVAULT_PASSPHRASE": Harness.passphrase + "x"]).stderr)
+        outputs.append(await h.call(["show", "p"], env: ["TWVAULT_PASSPHRASE": Harness.passphrase + "x"]).stderr)
         for (index, text) in outputs.enumerated() { assertClean(text, "run \(index)") }
     }
 
-    @Test func vaultFilesHoldNoPlaintext() throws {
+    /// Files the commands wrote: a profile added, an unlock session.
+    @Test func vaultFilesHoldNoPlaintext() async throws {
         let h = try Harness()
-        try h.makeVault(profile: "plain-check")
-        try h.unlock()
+        try h.installFixtureVault()
+        let added = await h.call(
+            ["add", "plain-check", "--stdin"],
+            stdin: """
+                TWILIO_ACCOUNT_SID=\(Harness.accountSID)
+                TWILIO_AUTH_TOKEN=\(Harness.authToken)
+                TWILIO_API_KEY=\(Harness.apiKeySID)
+                TWILIO_API_SECRET=\(Harness.apiSecret)
+
+                """, passphrase: true)
+        #expect(added.status == 0, "\(added.stderr)")
+        await h.callUnlock()
         for (path, data) in h.allFileBytes() where !path.hasSuffix("/passphrase") {
             for secret in Self.secrets + [Harness.accountSID, Harness.apiKeySID] {
                 #expect(data.range(of: Data(secret.utf8)) == nil, "\(secret.prefix(6))… in clear in \(path)")
@@ -55,7 +67,7 @@ import Testing
 
     @Test func noSecretInTheCommandLineOrProcessState() throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         // The passphrase comes through a FIFO on fd 3 that stays empty until the test has looked
         // at the process: twvault then holds the stdin secrets and blocks reading fd 3. Its
         // --verbose note on stderr says when it got there.

@@ -59,7 +59,7 @@ import Testing
 
     @Test func passphrasePromptDoesNotEchoOrTouchStdout() throws {
         let h = try Harness()
-        try h.makeVault()
+        try h.installFixtureVault()
         let run = try drive(h, ["unlock"], answers: [Harness.passphrase])
         #expect(run.status == 0, "\(run.screen)")
         #expect(run.screen.contains("Passphrase"))

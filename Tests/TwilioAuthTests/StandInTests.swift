@@ -26,7 +26,7 @@ import TwilioStandIn
             let error = await #expect(throws: TwilioError.self) {
                 try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             _ = try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
 
             let count = try await control(transport, standIn, .get, "count?path=/v2/token&method=POST")

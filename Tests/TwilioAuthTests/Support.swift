@@ -121,3 +121,19 @@ func respondOnce(_ standIn: TwilioStandIn, status: Int = 200, _ body: String, he
             .respond(status: status, headers: [HeaderField("Content-Type", "application/json")] + headers, body: body),
             target: .path("/v2/token")))
 }
+
+/// The case of a `TwilioError` without its details, for tests that check only the kind.
+enum FailureKind: Equatable {
+    case refused, temporary, malformedResponse, invalidURL
+}
+
+extension TwilioError {
+    var kind: FailureKind {
+        switch self {
+        case .refused: .refused
+        case .temporary: .temporary
+        case .malformedResponse: .malformedResponse
+        case .invalidURL: .invalidURL
+        }
+    }
+}

@@ -78,7 +78,7 @@ import TwilioStandIn
                     code: code, redirectURI: Fixture.redirectURI, codeVerifier: pkce.verifier,
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(error?.isInvalidGrant == true)
         }
     }
@@ -128,7 +128,7 @@ import TwilioStandIn
                     refreshToken: first, clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
             #expect(reuse?.isInvalidGrant == true)
-            #expect(reuse?.exitCode == 69)
+            #expect(reuse?.kind == .refused)
             // …including the newest one.
             let revoked = await #expect(throws: TwilioError.self) {
                 try await tokens.refresh(
@@ -220,7 +220,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport, now: { Self.now }).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 
@@ -232,7 +232,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport, now: { Self.now }).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 

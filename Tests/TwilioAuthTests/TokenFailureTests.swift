@@ -18,7 +18,7 @@ import TwilioStandIn
             #expect(refusal.code == 20003)
             #expect(refusal.moreInfo == "https://www.twilio.com/docs/errors/20003")
             #expect(!refusal.isInvalidGrant)
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(standIn.tokenRequests().count == 1) // a 4xx is never retried
         }
     }
@@ -29,7 +29,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: "wrong-secret-value")
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             let text = try #require(error?.description)
             #expect(!text.contains("wrong-secret-value"))
             #expect(!text.contains("\n"))
@@ -43,7 +43,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport).refresh(
                     refreshToken: "RT-never-issued", clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(error?.isInvalidGrant == true)
             #expect(error?.description.contains("twvault login PROFILE") == true)
             #expect(error?.description.contains("RT-never-issued") == false)
@@ -58,7 +58,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport, sleeper: sleeper).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             #expect(standIn.tokenRequests().count == 3)
             #expect(await sleeper.delays == [.milliseconds(500), .seconds(1)])
         }
@@ -73,7 +73,7 @@ import TwilioStandIn
                     refreshToken: standIn.issueRefreshToken(clientID: Fixture.clientID), clientID: Fixture.clientID,
                     clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             #expect(standIn.tokenRequests().count == 1)
             #expect(await sleeper.delays.isEmpty)
         }
@@ -87,7 +87,7 @@ import TwilioStandIn
                     code: "CD-any", redirectURI: Fixture.redirectURI, codeVerifier: PKCE().verifier,
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             #expect(standIn.tokenRequests().count == 1)
         }
     }
@@ -136,7 +136,7 @@ import TwilioStandIn
                 Issue.record("expected a timeout, got \(String(describing: error))")
                 return
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             // A timed-out exchange already spent the user's patience: it is not repeated.
             #expect(standIn.tokenRequests().count == 1)
         }
@@ -149,7 +149,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 
@@ -165,7 +165,7 @@ import TwilioStandIn
                 return
             }
             #expect(reason.contains("larger than"))
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 
@@ -181,7 +181,7 @@ import TwilioStandIn
                 Issue.record("expected a network error, got \(String(describing: error))")
                 return
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             #expect(standIn.tokenRequests().count == 3)
         }
     }
@@ -194,7 +194,7 @@ import TwilioStandIn
                     refreshToken: standIn.issueRefreshToken(clientID: Fixture.clientID), clientID: Fixture.clientID,
                     clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             #expect(standIn.tokenRequests().count == 1)
         }
     }
@@ -210,7 +210,7 @@ import TwilioStandIn
             try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
         }
         await transport.shutdown()
-        #expect(error?.exitCode == 75)
+        #expect(error?.kind == .temporary)
     }
 }
 
@@ -280,7 +280,7 @@ import TwilioStandIn
                 try await endpoint(standIn, transport).clientCredentials(
                     clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
             }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
             #expect(standIn.tokenRequests().count == 1)
         }
     }

@@ -57,7 +57,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                         body: #"{"keys":[],"next_page_uri":"/2010-04-01/Accounts/ACother/Keys.json?Page=1"}"#),
                     target: .step(.listKeys)))
             let error = await #expect(throws: TwilioError.self) { try await api(standIn, transport).listAPIKeys() }
-            #expect(error?.exitCode == 76)
+            #expect(error?.kind == .malformedResponse)
         }
     }
 
@@ -86,7 +86,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                 standIn.requests(to: "/2010-04-01/Accounts/\(Fixture.accountSID)/Messages.json").first)
             #expect(probe.method == "GET" && probe.query == "PageSize=1")
             let error = await #expect(throws: TwilioError.self) { try await client.createAPIKey(friendlyName: "x") }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
         }
     }
 
@@ -99,7 +99,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
                 return
             }
             #expect(refusal.status == 401 && refusal.code == 20003)
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(error?.description.contains("not-the-token") == false)
         }
     }
@@ -109,7 +109,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             standIn.failStep(.probeMessages, status: 503)
             let client = api(standIn, transport)
             let error = await #expect(throws: TwilioError.self) { try await client.probeMessages() }
-            #expect(error?.exitCode == 75)
+            #expect(error?.kind == .temporary)
             try await client.probeMessages() // the fault was for one request
         }
     }
@@ -139,15 +139,19 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             _ = try await api(standIn, transport, password: secondary).fetchAccount()
             _ = try await api(standIn, transport).fetchAccount()
 
-            let promoted = try await api(standIn, transport).promoteSecondaryAuthToken()
+            let promoted = try await api(standIn, transport).promoteSecondaryAuthToken(
+                primaryAuthToken: Fixture.authToken)
             #expect(promoted == secondary)
-            #expect(standIn.requests(to: "/v1/AuthTokens/Promote", method: "POST").count == 1)
+            let promote = try #require(standIn.requests(to: "/v1/AuthTokens/Promote", method: "POST").first)
+            #expect(standIn.requests(to: "/v1/AuthTokens/Promote").count == 1)
+            // Authenticated as Twilio's examples do: the account SID and the primary token.
+            #expect(promote.header("Authorization") == basicAuthToken)
             let account = try #require(standIn.account(Fixture.accountSID))
             #expect(account.authToken == secondary && account.secondaryAuthToken == nil)
 
             // The old primary no longer works; the new one does.
             let error = await #expect(throws: TwilioError.self) { try await api(standIn, transport).fetchAccount() }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             _ = try await api(standIn, transport, password: promoted).fetchAccount()
         }
     }
@@ -163,16 +167,57 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
             let error = await #expect(throws: TwilioError.self) {
                 try await api(standIn, transport, password: secondary).fetchAccount()
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
+        }
+    }
+
+    @Test func promotionTakesThePrimaryWhateverTheClientWasBuiltWith() async throws {
+        try await withStandIn { standIn, transport in
+            let secondary = try await api(standIn, transport).createSecondaryAuthToken()
+            // A client built on the secondary (as one that just verified it) still promotes as the primary.
+            let promoted = try await api(standIn, transport, password: secondary).promoteSecondaryAuthToken(
+                primaryAuthToken: Fixture.authToken)
+            #expect(promoted == secondary)
+            let promote = try #require(standIn.requests(to: "/v1/AuthTokens/Promote").first)
+            #expect(promote.header("Authorization") == basicAuthToken)
+        }
+    }
+
+    @Test func theStandInRefusesAuthTokenCallsMadeWithTheSecondary() async throws {
+        try await withStandIn { standIn, transport in
+            let secondary = try await api(standIn, transport).createSecondaryAuthToken()
+            let withSecondary = api(standIn, transport, password: secondary)
+            let promotion = await #expect(throws: TwilioError.self) {
+                try await withSecondary.promoteSecondaryAuthToken(primaryAuthToken: secondary)
+            }
+            guard case .refused(let refusal)? = promotion else {
+                Issue.record("expected a refusal, got \(String(describing: promotion))")
+                return
+            }
+            #expect(refusal.status == 401)
+            #expect(!(promotion?.description.contains(secondary) ?? true))
+            let creation = await #expect(throws: TwilioError.self) {
+                try await withSecondary.createSecondaryAuthToken()
+            }
+            #expect(creation?.kind == .refused)
+            let deletion = await #expect(throws: TwilioError.self) {
+                try await withSecondary.deleteSecondaryAuthToken()
+            }
+            #expect(deletion?.kind == .refused)
+            // Nothing changed: the primary is still the primary and the secondary still pending.
+            let account = try #require(standIn.account(Fixture.accountSID))
+            #expect(account.authToken == Fixture.authToken && account.secondaryAuthToken == secondary)
+            // The secondary itself still authenticates ordinary calls.
+            _ = try await withSecondary.fetchAccount()
         }
     }
 
     @Test func promoteWithoutSecondaryIsRefused() async throws {
         try await withStandIn { standIn, transport in
             let error = await #expect(throws: TwilioError.self) {
-                try await api(standIn, transport).promoteSecondaryAuthToken()
+                try await api(standIn, transport).promoteSecondaryAuthToken(primaryAuthToken: Fixture.authToken)
             }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
             #expect(standIn.account(Fixture.accountSID)?.authToken == Fixture.authToken)
         }
     }
@@ -181,7 +226,7 @@ let keysPath = "/2010-04-01/Accounts/\(Fixture.accountSID)/Keys.json"
         try await withStandIn { standIn, transport in
             let client = api(standIn, transport, username: Fixture.otherAccountSID, password: Fixture.otherAuthToken)
             let error = await #expect(throws: TwilioError.self) { try await client.fetchAccount() }
-            #expect(error?.exitCode == 69)
+            #expect(error?.kind == .refused)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VaultCrypto
 
@@ -136,6 +137,31 @@ struct SecretBytesTests {
         }
         await #expect(processExitsWith: .failure) {
             _ = KeyDerivation.keyedHashKey([1, 2, 3], key: SecretBytes.random(count: 32), length: 65)
+        }
+    }
+}
+
+@Suite("Argon2id without enough memory")
+struct Argon2idMemoryTests {
+    /// Only where the kernel refuses an allocation larger than all memory (overcommit mode 0
+    /// or 2): with mode 1 the allocation would succeed and the test would exhaust memory.
+    static var kernelRefusesHugeAllocations: Bool {
+        guard let mode = try? String(contentsOfFile: "/proc/sys/vm/overcommit_memory", encoding: .utf8) else {
+            return false
+        }
+        return mode.trimmingCharacters(in: .whitespacesAndNewlines) != "1"
+    }
+
+    @Test(
+        "limits this machine cannot give memory for are a typed error, not a crash",
+        .enabled(if: kernelRefusesHugeAllocations))
+    func outOfMemory() {
+        // Nearly 4 TiB, libsodium's largest: more than any test machine has.
+        let memory = UInt64(4) << 40 - 1024
+        #expect(throws: CryptoError.keyDerivationOutOfMemory(bytes: memory)) {
+            _ = try Argon2id.deriveKey(
+                passphrase: SecretBytes(utf8: "p"), salt: [UInt8](repeating: 1, count: 16), opsLimit: 2,
+                memLimit: memory)
         }
     }
 }

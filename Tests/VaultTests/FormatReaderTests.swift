@@ -123,10 +123,24 @@ struct FormatReaderTests {
                 environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
             #expect(output.status == 0, "\(output.stderr)")
             Self.expectProfile(output.json["p"]?["profile"], equals: record)
+            // After `lock`, a session file put back where it was still does not open: the reader
+            // compares the sealed lock generation with the vault's.
+            let sessionFile = "\(store.directory)/\(try #require(SessionTests.sessionFiles(store.directory).first))"
+            let saved = try #require(fileBytes(sessionFile))
+            try SessionStore.endEveryUnlock(of: vault.file, environment: [:])
             store.endAll(vaultIDHex: vault.file.vaultIDHex)
             let ended = try Self.run(
                 ["--session", path], environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
             #expect(ended.status == 77)
+            try SecureFiles.writeNew(sessionFile, bytes: saved)
+            let restored = try Self.run(
+                ["--session", path], environment: ["TWVAULT_SESSION": token, "TWVAULT_SESSION_DIR": store.directory])
+            #expect(restored.status == 77)
+            #expect(restored.stderr.contains("lock"))
+            let fresh = try store.create(for: vault, ttl: 600)
+            let afterLock = try Self.run(
+                ["--session", path], environment: ["TWVAULT_SESSION": fresh, "TWVAULT_SESSION_DIR": store.directory])
+            #expect(afterLock.status == 0, "\(afterLock.stderr)")
         }
     }
 
@@ -146,7 +160,7 @@ struct FormatReaderTests {
             #expect(try Self.run([path], environment: good).status == 65)
             try tamper(path, "UPDATE slot SET ops_limit = 1")
             #expect(try Self.run([path], environment: good).status == 78)
-            try tamper(path, "INSERT INTO schema_migrations VALUES (2, 'future', 0)")
+            try tamper(path, "INSERT INTO schema_migrations VALUES (9999, 'future', 0)")
             #expect(try Self.run([path], environment: good).status == 78)
         }
     }

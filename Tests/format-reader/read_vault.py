@@ -5,7 +5,8 @@ Usage: read_vault.py VAULT            passphrase from $TWVAULT_PASSPHRASE_FILE o
        read_vault.py --session VAULT  data key from $TWVAULT_SESSION and the session directory
                                       ($TWVAULT_SESSION_DIR, else the default of FORMAT.md)
 
-Unlocks the vault, verifies the vault MAC, opens every record and prints
+Unlocks the vault, verifies the vault MAC (the format-3 state, or the format-1 MAC of a vault
+no write has converted yet), opens every record and prints
 {"profile": {"kind": payload}} as JSON. Exits 77 on a wrong passphrase or unusable session,
 65 on a tampered or damaged vault, 78 on a newer format or a slot outside the KDF policy.
 Needs only PyNaCl and the standard library.
@@ -26,7 +27,7 @@ import nacl.hash
 import nacl.pwhash.argon2id
 import nacl.secret
 
-KNOWN_MIGRATIONS = {1}
+KNOWN_MIGRATIONS = {1, 2, 3}
 APPLICATION_ID = 0x54575631
 FLOOR_OPS, FLOOR_MEM = 2, 67108864
 CAP_OPS, CAP_MEM = 10, 4294967296
@@ -85,7 +86,9 @@ def read_passphrase():
         raw = os.environb[b"TWVAULT_PASSPHRASE"]
     else:
         raise Failure(77, "no passphrase: set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE")
-    return unicodedata.normalize("NFC", raw.decode("utf-8")).encode("utf-8")
+    # Slots made from bytes that are not UTF-8 (accepted before format 2) used U+FFFD for every
+    # invalid sequence; twvault no longer accepts such a passphrase for a new slot.
+    return unicodedata.normalize("NFC", raw.decode("utf-8", errors="replace")).encode("utf-8")
 
 
 def unlock_with_passphrase(db, vault_id):
@@ -128,7 +131,7 @@ def b64url_decode(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def unlock_with_session(vault_id):
+def unlock_with_session(vault_id, lock_generation):
     token = os.environ.get("TWVAULT_SESSION", "")
     if not token.startswith("twv1."):
         raise Failure(77, "malformed session token")
@@ -142,8 +145,9 @@ def unlock_with_session(vault_id):
             data = f.read()
     except FileNotFoundError:
         raise Failure(77, "session expired or locked")
-    if len(data) < 16 or data[:8] != b"TWVSESS1":
+    if len(data) < 16 or data[:8] not in (b"TWVSESS1", b"TWVSESS2"):
         raise Failure(77, "damaged session file")
+    first_layout = data[:8] == b"TWVSESS1"
     (expires,) = struct.unpack(">Q", data[8:16])
     if expires <= int(time.time()):
         raise Failure(77, "session expired")
@@ -151,9 +155,44 @@ def unlock_with_session(vault_id):
         inner = open_box(data[16:], session_key)
     except nacl.exceptions.CryptoError:
         raise Failure(77, "session file does not open with this token")
-    if len(inner) != 72 or inner[:40] != vault_id + session_id + u64be(expires):
+    key_offset = 40 if first_layout else 48
+    if len(inner) != key_offset + 32 or inner[:40] != vault_id + session_id + u64be(expires):
         raise Failure(77, "session belongs to another vault or was altered")
-    return inner[40:]
+    generation = 0 if first_layout else struct.unpack(">Q", inner[40:48])[0]
+    if generation != lock_generation:
+        raise Failure(77, "session ended by a lock" if generation < lock_generation else "session from another lock state")
+    return inner[key_offset:]
+
+
+def check_format1_mac(mac_key, vault_id, slot_bytes, records, stored_mac):
+    m = b"twvault-mac-v1" + vault_id + slot_bytes + u32be(len(records))
+    for profile, kind, sealed in records:
+        m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
+    if not hmac.compare_digest(keyed_hash(mac_key, m), stored_mac):
+        raise Failure(65, "the vault MAC does not match")
+
+
+def check_state(tag_key, state_key, vault_id, slot_bytes, records, state):
+    try:
+        plain = open_box(state, state_key)
+    except nacl.exceptions.CryptoError:
+        raise Failure(65, "the vault MAC state does not authenticate")
+    if len(plain) != 112 or plain[:16] != b"twvault-state-v2" or plain[16:32] != vault_id:
+        raise Failure(65, "the vault MAC state belongs to another vault or format")
+    (_write_counter, count) = struct.unpack(">QQ", plain[32:48])
+    stored_sum, stored_slots = plain[48:80], plain[80:112]
+    total = 0
+    for profile, kind, sealed in records:
+        tag = keyed_hash(tag_key, b"twvault-tag-v2" + vault_id + lp(profile.encode()) + lp(kind.encode()) + lp(sealed))
+        total += int.from_bytes(tag, "little")
+    total %= 1 << 256
+    slots_digest = keyed_hash(tag_key, b"twvault-slots-v2" + vault_id + slot_bytes)
+    if count != len(records):
+        raise Failure(65, "the vault MAC counts another number of records")
+    if not hmac.compare_digest(slots_digest, stored_slots):
+        raise Failure(65, "the vault MAC does not match the slots")
+    if not hmac.compare_digest(total.to_bytes(32, "little"), stored_sum):
+        raise Failure(65, "the vault MAC does not match the records")
 
 
 def main(argv):
@@ -173,29 +212,35 @@ def main(argv):
         raise Failure(65, f"not a twvault vault ({error})")
     if applied - KNOWN_MIGRATIONS:
         raise Failure(78, f"newer format: migrations {sorted(applied - KNOWN_MIGRATIONS)}")
-    vault_id, stored_mac = typed(db.execute("SELECT vault_id, mac FROM vault WHERE singleton = 1").fetchone(),
-                                 (bytes, bytes))
+    columns = "vault_id, mac"
+    columns += ", lock_generation" if 2 in applied else ", 0"
+    columns += ", mac_state" if 3 in applied else ", NULL"
+    vault_id, stored_mac, lock_generation, state = db.execute(
+        f"SELECT {columns} FROM vault WHERE singleton = 1").fetchone()
+    typed((vault_id, stored_mac, lock_generation), (bytes, bytes, int))
+    if state is not None:
+        typed((state,), (bytes,))
     if len(vault_id) != 16:
         raise Failure(65, "vault id has the wrong size")
+    if lock_generation < 0:
+        raise Failure(65, "negative lock generation")
 
-    dek = unlock_with_session(vault_id) if use_session else unlock_with_passphrase(db, vault_id)
+    dek = unlock_with_session(vault_id, lock_generation) if use_session else unlock_with_passphrase(db, vault_id)
     record_root = kdf(1, b"vaultrec", dek)
-    mac_key = kdf(2, b"vaultmac", dek)
 
     slots = [typed(r, (str, int, int, int, bytes, bytes))
              for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
     records = [typed(r, (str, str, bytes)) for r in db.execute("SELECT profile, kind, sealed FROM record")]
     slots.sort(key=lambda s: s[0].encode())
     records.sort(key=lambda r: (r[0].encode(), r[1].encode()))
-
-    m = b"twvault-mac-v1" + vault_id + u32be(len(slots))
+    slot_bytes = u32be(len(slots))
     for label, algorithm, ops, mem, salt, wrapped in slots:
-        m += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
-    m += u32be(len(records))
-    for profile, kind, sealed in records:
-        m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
-    if not hmac.compare_digest(keyed_hash(mac_key, m), stored_mac):
-        raise Failure(65, "the vault MAC does not match")
+        slot_bytes += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
+
+    if state is None:
+        check_format1_mac(kdf(2, b"vaultmac", dek), vault_id, slot_bytes, records, stored_mac)
+    else:
+        check_state(kdf(3, b"vaulttag", dek), kdf(4, b"vaultsta", dek), vault_id, slot_bytes, records, state)
 
     out = {}
     for profile, kind, sealed in records:

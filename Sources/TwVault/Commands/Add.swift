@@ -1,8 +1,9 @@
 import ArgumentParser
 import Vault
 import VaultCrypto
+import VaultOperations
 
-struct Add: ParsableCommand {
+struct Add: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Store a profile's credentials.",
@@ -59,12 +60,13 @@ struct Add: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let context = access.context
         var input = try CredentialInput.collect(
             flags: .init(accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge),
-            source: fromEnv ? .environment(context.environment) : stdin ? .stdin : .terminal(context.stdinIsTerminal))
+            source: fromEnv
+                ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal(context.console))
         input.tokenURL = tokenUrl
         input.scope = scope
         input.audience = audience
@@ -77,13 +79,13 @@ struct Add: ParsableCommand {
             if !force, try file.hasProfile(profile) { throw VaultError.profileExists(profile) }
             vault = try access.unlock(file)
         } else {
-            let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
+            let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: true)
             vault = try VaultFile.create(
-                path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+                path: path, passphrase: passphrase, limits: newPassphrase.kdf.limits,
                 now: context.now())
-            Output.info("created vault \(path)")
+            access.context.output.info("created vault \(path)")
         }
         try vault.addProfile(profile, record, replace: force, now: context.now())
-        Output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
+        access.context.output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
     }
 }

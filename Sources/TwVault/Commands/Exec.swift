@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultOperations
 
-struct Exec: AsyncParsableCommand {
+struct Exec: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
         abstract: "Run a command with a profile's environment.",
@@ -36,13 +37,17 @@ struct Exec: AsyncParsableCommand {
     var words: [String] = []
 
     /// Splits `PROFILE [flags] [--] COMMAND…`.
-    func split(context: CommandContext) throws -> (
+    func split(context: Context) throws -> (
         profile: String, noToken: Bool, ephemeralKey: Bool, command: [String]
     ) {
         var rest = words[...]
         var profile: String?
         var noToken = self.noToken
         var ephemeralKey = self.ephemeralKey
+        // The words are captured before ArgumentParser sees them: help is this command's.
+        if let first = rest.first, first == "-h" || first == "--help" {
+            throw CleanExit.helpRequest(self)
+        }
         if let first = rest.first, first != "--" {
             profile = first
             rest = rest.dropFirst()
@@ -51,17 +56,19 @@ struct Exec: AsyncParsableCommand {
             rest = rest.dropFirst()
             if word == "--" { break }
             switch word {
+            case "-h", "--help": throw CleanExit.helpRequest(self)
             case "--no-token": noToken = true
             case "--ephemeral-key": ephemeralKey = true
             default:
-                throw CLIError.usage("unknown option '\(Names.printable(word))' for exec; put the command after --")
+                throw OperationError.usage(
+                    "unknown option '\(Names.printable(word))' for exec; put the command after --")
             }
         }
         return (try ProfileArgument.resolve(profile, context: context), noToken, ephemeralKey, Array(rest))
     }
 
-    func run() async throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let context = access.context
         let (name, noToken, ephemeralKey, command) = try split(context: context)
         let vault = try access.openUnlocked()
@@ -76,8 +83,10 @@ struct Exec: AsyncParsableCommand {
             parent: context.environment,
             variables: ProfileEnvironment.variables(profile: name, record, accessToken: token))
         let argv = command.isEmpty ? [context.env("SHELL") ?? "/bin/sh"] : command
-        Output.note("running \(argv[0]) with profile '\(name)'")
-        try ProcessReplacement.execute(argv, environment: environment)
+        access.context.output.note("running \(argv[0]) with profile '\(name)'")
+        // The HTTP client's sockets and event loop must not survive into the command.
+        await access.context.http.shutdown()
+        try access.context.processes.replace(argv, environment: environment)
     }
 
     /// Creates a key, runs the command as a child with it, deletes the key, and exits with the
@@ -89,7 +98,7 @@ struct Exec: AsyncParsableCommand {
         let context = access.context
         let argv = command.isEmpty ? [context.env("SHELL") ?? "/bin/sh"] : command
         // Fail on a missing command before a key is made for it.
-        _ = try ProcessReplacement.resolve(argv[0], path: context.env("PATH") ?? "/usr/local/bin:/usr/bin:/bin")
+        _ = try context.processes.resolve(argv[0], path: context.env("PATH") ?? "/usr/local/bin:/usr/bin:/bin")
         let issued = try await EphemeralKeys.issue(profile: name, record: record, vault: vault, access: access)
         // The key stands in for the profile's credentials: the command gets no other secret.
         var limited = record
@@ -102,59 +111,20 @@ struct Exec: AsyncParsableCommand {
         let environment = ProfileEnvironment.childEnvironment(
             parent: context.environment,
             variables: ProfileEnvironment.variables(profile: name, limited, accessToken: nil))
-        Output.note("running \(argv[0]) with profile '\(name)' and the ephemeral API key \(issued.key.sid)")
+        access.context.output.note(
+            "running \(argv[0]) with profile '\(name)' and the ephemeral API key \(issued.key.sid)")
+        // No socket or event-loop descriptor of the HTTP client reaches the child; deleting the
+        // key afterwards starts a new client.
+        await context.http.shutdown()
         let status: Int32
         do {
-            status = try ChildProcess.run(argv, environment: environment)
+            status = try context.processes.run(argv, environment: environment)
         } catch {
             await EphemeralKeys.retire(issued, profile: name, record: record, vault: vault, access: access)
             throw error
         }
-        CrashPoint.reached("ephemeral-child-exit")
+        CrashPoint.reached("ephemeral-child-exit", access.context)
         await EphemeralKeys.retire(issued, profile: name, record: record, vault: vault, access: access)
-        throw CLIError.exit(status)
-    }
-}
-
-/// `execve` after a PATH search like a shell's: replaces this process with the command.
-enum ProcessReplacement {
-    static func execute(_ argv: [String], environment: [String: String]) throws -> Never {
-        let program = try resolve(argv[0], path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
-        let arguments = argv.map { strdup($0) } + [nil]
-        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        arguments.withUnsafeBufferPointer { argvPointer in
-            variables.withUnsafeBufferPointer { envPointer in
-                _ = execve(program, argvPointer.baseAddress!, envPointer.baseAddress!)
-            }
-        }
-        let code = errno
-        for pointer in arguments { free(pointer) }
-        for pointer in variables {
-            if let pointer {
-                memset(pointer, 0, strlen(pointer))
-                free(pointer)
-            }
-        }
-        let message = "cannot run \(Names.printable(argv[0])): \(String(cString: strerror(code)))"
-        throw CLIError.cannotExecute(message, code: code == ENOENT ? 127 : 126)
-    }
-
-    /// The file a shell would run for `name`: itself when it holds a '/', else the first
-    /// executable match in PATH (127 when there is none, 126 when only non-executable ones).
-    static func resolve(_ name: String, path: String) throws -> String {
-        guard !name.isEmpty else { throw CLIError.cannotExecute("cannot run an empty command name", code: 127) }
-        if name.contains("/") { return name }
-        var foundButNotExecutable = false
-        for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + name
-            var info = stat()
-            guard stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            if access(candidate, X_OK) == 0 { return candidate }
-            foundButNotExecutable = true
-        }
-        if foundButNotExecutable {
-            throw CLIError.cannotExecute("cannot run \(Names.printable(name)): permission denied", code: 126)
-        }
-        throw CLIError.cannotExecute("\(Names.printable(name)): command not found", code: 127)
+        throw ProcessEnded(status: status)
     }
 }

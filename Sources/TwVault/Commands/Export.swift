@@ -1,8 +1,9 @@
 import ArgumentParser
 import ShellSyntax
 import Vault
+import VaultOperations
 
-struct Export: AsyncParsableCommand {
+struct Export: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Print a profile's environment for a shell.",
@@ -21,28 +22,67 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
     var profile: String?
-    @Option(help: "sh, fish, powershell, dotenv or json.")
-    var format: ExportFormat = .sh
+    @Option(help: "sh, fish, powershell, dotenv or json (default: fish or powershell when run by that shell, else sh).")
+    var format: ExportFormat?
     @Flag(help: "Do not include or fetch an OAuth access token.")
     var noToken = false
 
-    func run() async throws {
-        try await Export.run(access: VaultAccess(global), profile: profile, format: format, noToken: noToken)
+    func run(in context: Context) async throws {
+        try await Export.run(
+            access: VaultAccess(global.values, context: context), profile: profile, format: format, noToken: noToken)
     }
 
     /// The command itself, apart from its parsed form: `HotPath` calls it directly.
-    static func run(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws {
+    ///
+    /// Fail safe (DESIGN §3): when it fails in a shell format and stdout is not a terminal,
+    /// stdout still gets a fragment that unsets every variable `export` manages and ends in a
+    /// failing command, so `eval "$(twvault export typo)" && deploy` neither runs `deploy` nor
+    /// leaves the previous profile's credentials in the shell.
+    static func run(access: VaultAccess, profile: String?, format: ExportFormat?, noToken: Bool) async throws {
+        let format = format ?? .ofParentShell(access.context)
+        do {
+            try await export(access: access, profile: profile, format: format, noToken: noToken)
+        } catch {
+            if !access.context.stdoutIsTerminal, let fragment = failSafeFragment(format: format) {
+                access.context.output.stdout(fragment)
+            }
+            throw error
+        }
+    }
+
+    /// Unsets every managed variable, then fails; nil for the formats that are not evaluated.
+    static func failSafeFragment(format: ExportFormat) -> String? {
+        let failing: String
+        switch format {
+        case .sh: failing = "false\n"
+        case .fish: failing = "false\n"
+        case .powershell: failing = "throw 'twvault export failed'\n"
+        case .dotenv, .json: return nil
+        }
+        let cleared = ProfileEnvironment.managedNames.map { (name: $0, value: String?.none) }
+        guard let text = try? ExportRenderer.render(cleared, as: format) else { return nil }
+        return text + failing
+    }
+
+    private static func export(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws
+    {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
-        let token =
-            noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        let token: String?
+        do {
+            token =
+                noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
+        } catch var error as ProfileTwilioError where ExitStatus(error.error) == .temporaryFailure {
+            error.hint = "to export without an access token: twvault export \(name) --no-token"
+            throw error
+        }
         let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
         let text = try ExportRendering.render(variables, format: format)
         if access.context.stdoutIsTerminal {
-            Output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
+            access.context.output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
         }
-        Output.stdout(text)
+        access.context.output.stdout(text)
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Init: ParsableCommand {
+struct Init: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new vault.",
@@ -12,20 +13,20 @@ struct Init: ParsableCommand {
             Examples:
               twvault init
               twvault init --kdf sensitive
-              TWVAULT_NEW_PASSPHRASE_FILE=… twvault init --new-passphrase-file ~/.config/twvault/pass
+              twvault init --new-passphrase-file ~/.config/twvault/pass
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var newPassphrase: NewPassphraseOptions
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let path = access.vaultPath
         if SecureFilesProbe.exists(path) { throw VaultError.vaultExists(path: path) }
-        let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: true)
+        let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: true)
         _ = try VaultFile.create(
-            path: path, passphrase: passphrase, limits: VaultAccess.limits(newPassphrase.kdf),
+            path: path, passphrase: passphrase, limits: newPassphrase.kdf.limits,
             now: access.context.now())
-        Output.info("created vault \(path)")
+        access.context.output.info("created vault \(path)")
     }
 }

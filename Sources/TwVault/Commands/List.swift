@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultOperations
 
-struct List: ParsableCommand {
+struct List: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List profiles.",
@@ -22,15 +23,16 @@ struct List: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let file = try access.open()
         let names = try file.profileNames()
+        // Names come from the file: one that breaks the name rule (planted by SQL) is shown escaped.
         guard details else {
             if json {
-                Output.stdout(try JSONOutput.encode(names.map { ["name": $0] }))
+                access.context.output.stdout(try JSONOutput.encode(names.map { ["name": Names.display($0)] }))
             } else {
-                Output.stdout(names.map { $0 + "\n" }.joined())
+                access.context.output.stdout(names.map { Names.display($0) + "\n" }.joined())
             }
             return
         }
@@ -41,10 +43,11 @@ struct List: ParsableCommand {
             let record = try vault.profile(name)
             let token = try vault.record(CachedToken.self, profile: name, kind: .token)
             let rotation = try vault.record(RotationState.self, profile: name, kind: .rotation)
-            rows.append(ProfileSummary(name: name, record: record, token: token, rotation: rotation, now: now))
+            rows.append(
+                ProfileSummary(name: Names.display(name), record: record, token: token, rotation: rotation, now: now))
         }
         if json {
-            Output.stdout(try JSONOutput.encode(rows))
+            access.context.output.stdout(try JSONOutput.encode(rows))
         } else {
             let table = rows.map { row in
                 [
@@ -52,7 +55,7 @@ struct List: ParsableCommand {
                     row.tokenDescription(now: now), row.ageDescription, row.rotationDescription ?? "-",
                 ]
             }
-            Output.stdout(
+            access.context.output.stdout(
                 TextTable.render(
                     header: ["PROFILE", "ACCOUNT", "CREDENTIALS", "REGION", "TOKEN", "AGE", "ROTATION"],
                     rows: table))
@@ -169,7 +172,8 @@ enum JSONOutput {
 /// Left-aligned columns separated by two spaces.
 enum TextTable {
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        // Cells hold values read from the file: nothing in them may drive the terminal.
+        let all = [header] + rows.map { $0.map(Names.terminalSafe) }
         var widths = [Int](repeating: 0, count: header.count)
         for row in all { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         return all.map { row in

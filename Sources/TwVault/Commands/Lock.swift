@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Lock: ParsableCommand {
+struct Lock: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "lock",
         abstract: "End every unlock of the vault.",
@@ -14,10 +15,10 @@ struct Lock: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let file = try access.open()
-        let ended = access.sessions.endAll(vaultIDHex: file.vaultIDHex)
-        Output.info(ended == 1 ? "ended 1 unlock" : "ended \(ended) unlocks")
+        let ended = try SessionStore.endEveryUnlock(of: file, environment: access.context.environment)
+        access.context.output.info(ended == 1 ? "ended 1 unlock" : "ended \(ended) unlocks")
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import TwilioAuth
 import Vault
+import VaultOperations
 
-struct Login: AsyncParsableCommand {
+struct Login: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
         abstract: "Sign in an organization OAuth app and store its refresh token.",
@@ -46,16 +47,16 @@ struct Login: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         guard let clientID = record.clientID else {
-            throw CLIError.usage("profile '\(name)' has no OAuth client: add one with --client-id")
+            throw OperationError.usage("profile '\(name)' has no OAuth client: add one with --client-id")
         }
         let endpoint = TokenEndpoint(
-            url: AccessTokens.tokenURL(record, access: access), transport: try Transport.shared())
+            url: AccessTokens.tokenURL(record, access: access), transport: try access.context.http.transport())
         let token: TokenResponse
         do {
             if let code, let redirectUri {
@@ -69,81 +70,72 @@ struct Login: AsyncParsableCommand {
         } catch let error as TwilioError {
             throw ProfileTwilioError(error: error, profile: name)
         }
-        guard let refreshToken = token.refreshToken else {
-            throw CLIError.malformedInput(
+        guard token.refreshToken != nil else {
+            throw OperationError.malformedInput(
                 "the token endpoint returned no refresh token: request the offline_access scope (--scope offline_access)"
             )
         }
-        let now = access.context.now()
-        try vault.write { transaction in
-            guard var current = try transaction.record(ProfileRecord.self, profile: name, kind: .profile) else {
-                throw VaultError.profileNotFound(name)
-            }
-            current.refreshToken = refreshToken
-            current.credentialTimes["refresh_token"] = now
-            try transaction.put(current, profile: name, kind: .profile, now: now)
-            try transaction.put(
-                CachedToken(
-                    accessToken: token.accessToken, idToken: token.idToken, tokenType: token.tokenType,
-                    scope: token.scope, expiresAt: Int64(token.expiresAt.timeIntervalSince1970), obtainedAt: now),
-                profile: name, kind: .token, now: now)
-        }
-        Output.info("signed in: stored a refresh token for '\(name)'")
+        try TokenStore.store(token, profile: name, vault: vault, now: access.context.now())
+        access.context.output.info("signed in: stored a refresh token for '\(name)'")
     }
 
     private func browserFlow(
         endpoint: TokenEndpoint, clientID: String, record: ProfileRecord,
         access: VaultAccess
     ) async throws -> TokenResponse {
-        let listener = try LoopbackRedirect(port: port)
         let pkce = PKCE()
         let state = OAuthState.generate()
-        let url = try AuthorizeURL.make(
-            base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
-            redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
-            pkce: pkce)
-        Output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
-        Output.info(url)
-        if !noBrowser { openBrowser(url) }
-        let query = try listener.waitForCallback(timeout: Login.timeoutSeconds)
-        // The state ties the redirect to this login: another page cannot inject its own code.
-        guard let returned = query["state"], returned == state else {
-            throw CLIError.malformedInput(
-                "the redirect carried a wrong or missing state: refused (try `twvault login` again)")
+        let listener: LoopbackRedirectListener
+        let redirect: AuthorizationRedirect
+        do {
+            listener = try await LoopbackRedirectListener.bind(port: port, expectedState: state)
+        } catch {
+            throw OperationError.temporary("\(error.description): choose another --port")
         }
-        if let error = query["error"] {
-            throw CLIError.accessDenied(
+        do {
+            let url = try AuthorizeURL.make(
+                base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
+                redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
+                pkce: pkce)
+            access.context.output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
+            access.context.output.info(url)
+            if !noBrowser { openBrowser(url, context: access.context) }
+            // The listener checks the state: it ties the redirect to this login, so another page
+            // cannot inject its own code.
+            redirect = try await listener.waitForRedirect(timeout: .seconds(Login.timeoutSeconds))
+        } catch {
+            // A no-op when the wait itself ended: it closes the listener on every outcome.
+            await listener.close()
+            guard let error = error as? LoopbackRedirectError else { throw error }
+            switch error {
+            case .timedOut, .cancelled, .cannotListen:
+                throw OperationError.temporary("\(error.description): run `twvault login` again")
+            case .stateMismatch, .malformedRedirect:
+                throw OperationError.malformedInput("\(error.description): refused (try `twvault login` again)")
+            }
+        }
+        switch redirect {
+        case .denied(let error, _):
+            throw OperationError.accessDenied(
                 "the authorization was refused (\(Names.printable(error))): run `twvault login` again")
+        case .code(let code):
+            return try await endpoint.authorizationCode(
+                code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
+                clientID: clientID, clientSecret: record.clientSecret)
         }
-        guard let code = query["code"], !code.isEmpty else {
-            throw CLIError.malformedInput("the redirect carried no authorization code")
-        }
-        return try await endpoint.authorizationCode(
-            code: code, redirectURI: listener.redirectURI, codeVerifier: pkce.verifier,
-            clientID: clientID, clientSecret: record.clientSecret)
     }
 
     private func readCode() throws -> String {
         let bytes = try SecretReader.readAll(fd: 0, what: "stdin").strippingOneNewline()
         let text = bytes.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-        guard !text.isEmpty else { throw CLIError.usage("no authorization code on stdin") }
+        guard !text.isEmpty else { throw OperationError.usage("no authorization code on stdin") }
         return text
     }
 
     /// `xdg-open URL` in the background when it exists; the URL is printed either way.
-    private func openBrowser(_ url: String) {
-        for directory in searchPath().split(separator: ":") {
-            let candidate = "\(directory)/xdg-open"
-            guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: candidate)
-            process.arguments = [url]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try? process.run()
-            return
-        }
+    /// The browser gets the user's environment without any unlock secret.
+    private func openBrowser(_ url: String, context: Context) {
+        let environment = ProfileEnvironment.childEnvironment(parent: context.environment, variables: [])
+        try? context.processes.startDetached(["xdg-open", url], environment: environment)
     }
-
-    private func searchPath() -> String { CommandContext.current.env("PATH") ?? "/usr/bin:/bin" }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Passwd: ParsableCommand {
+struct Passwd: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "passwd",
         abstract: "Change the passphrase, or manage teammates' passphrase slots.",
@@ -32,24 +33,26 @@ struct Passwd: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let vault = try access.openUnlocked(allowSession: false)
-        let limits = VaultAccess.limits(newPassphrase.kdf)
+        let limits = newPassphrase.kdf.limits
         let now = access.context.now()
         if let label = addSlot {
             if try vault.file.slots().contains(where: { $0.label == label }) { throw VaultError.slotExists(label) }
-            let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: false)
+            let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: false)
             try vault.addSlot(label: label, passphrase: passphrase, limits: limits, now: now)
-            Output.info("added passphrase slot '\(label)'")
+            access.context.output.info("added passphrase slot '\(label)'")
         } else if let label = removeSlot {
             try vault.removeSlot(label: label)
-            Output.info("removed passphrase slot '\(label)'")
+            access.context.output.info("removed passphrase slot '\(label)'")
         } else {
-            guard let label = vault.slotLabel else { throw CLIError.usage("unlock with a passphrase to change it") }
-            let passphrase = try access.newPassphrase(newPassphrase, allowCurrentChannel: false)
+            guard let label = vault.slotLabel else {
+                throw OperationError.usage("unlock with a passphrase to change it")
+            }
+            let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: false)
             try vault.changePassphrase(label: label, to: passphrase, limits: limits, now: now)
-            Output.info("changed the passphrase of slot '\(label)'")
+            access.context.output.info("changed the passphrase of slot '\(Names.printable(label))'")
         }
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Remove: ParsableCommand {
+struct Remove: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove",
         abstract: "Delete a profile and everything stored for it.",
@@ -26,19 +27,24 @@ struct Remove: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let file = try access.open()
         guard try file.hasProfile(profile) else { throw VaultError.profileNotFound(profile) }
         if !yes {
-            guard let answer = TerminalInput.confirm("Delete profile '\(profile)' and all its credentials? [y/N] ")
+            guard
+                let answer = access.context.console.confirm(
+                    "Delete profile '\(profile)' and all its credentials? [y/N] ")
             else {
-                throw CLIError.usage("no terminal to confirm on: pass --yes to delete '\(profile)'")
+                throw OperationError.usage("no terminal to confirm on: pass --yes to delete '\(profile)'")
             }
-            guard answer else { throw CLIError.exit(1) }
+            guard answer else {
+                access.context.output.error("kept profile '\(profile)': nothing was removed")
+                throw ProcessEnded(status: ExitStatus.failure.rawValue)
+            }
         }
         let vault = try access.unlock(file)
         try vault.removeProfile(profile)
-        Output.info("removed profile '\(profile)'")
+        access.context.output.info("removed profile '\(profile)'")
     }
 }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Rename: ParsableCommand {
+struct Rename: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "rename",
         abstract: "Rename a profile.",
@@ -26,13 +27,13 @@ struct Rename: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let file = try access.open()
         guard try file.hasProfile(old) else { throw VaultError.profileNotFound(old) }
-        guard try !file.hasProfile(new) else { throw CLIError.exists("profile '\(new)' already exists") }
+        guard try !file.hasProfile(new) else { throw OperationError.exists("profile '\(new)' already exists") }
         let vault = try access.unlock(file)
         try vault.renameProfile(old, to: new, now: access.context.now())
-        Output.info("renamed '\(old)' to '\(new)'")
+        access.context.output.info("renamed '\(old)' to '\(new)'")
     }
 }

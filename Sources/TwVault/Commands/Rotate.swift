@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Vault
 import VaultCrypto
+import VaultOperations
 
-struct Rotate: AsyncParsableCommand {
+struct Rotate: VaultCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rotate a credential: make the new one, verify it, then retire the old one.",
         discussion: """
@@ -57,8 +58,8 @@ struct Rotate: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
@@ -73,23 +74,23 @@ struct Rotate: AsyncParsableCommand {
 
         var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)
         if let state = try run.pending() {
-            Output.note(
+            access.context.output.note(
                 "resuming the \(state.kind.rawValue) rotation \(state.id) of '\(name)' at step \(state.step.rawValue)")
             let interrupted: Credential = state.kind == .apiKey ? .apiKey : .authToken
             switch try await run.resume(state) {
             case .completed(let message):
-                Output.info("finished an interrupted rotation: \(message)")
+                access.context.output.info("finished an interrupted rotation: \(message)")
                 // That rotation already produced the fresh credential asked for.
                 if resume || interrupted == kind { return }
             case .rolledBack(let message, let startAgain):
-                Output.info(message)
+                access.context.output.info(message)
                 if resume {
                     guard startAgain else { return }
                     kind = interrupted
                 }
             }
         } else if resume {
-            Output.info("profile '\(name)' has no unfinished rotation")
+            access.context.output.info("profile '\(name)' has no unfinished rotation")
             return
         }
 
@@ -99,35 +100,36 @@ struct Rotate: AsyncParsableCommand {
         case .authToken: message = try await run.rotateAuthToken()
         case .refreshToken: message = try await run.rotateRefreshToken()
         case .clientSecret:
-            guard let newClientSecret else { throw CLIError.usage("no new client secret was given") }
+            guard let newClientSecret else { throw OperationError.usage("no new client secret was given") }
             message = try await run.rotateClientSecret(newClientSecret)
         }
-        Output.info(message)
+        access.context.output.info(message)
     }
 
     /// The new client secret, read like any secret: `--from-env`, `--stdin`, else a prompt.
-    func readClientSecret(context: CommandContext) throws -> String {
+    func readClientSecret(context: Context) throws -> String {
         let name = "TWILIO_CLIENT_SECRET"
         let value: String
         if fromEnv {
             guard let secret = context.env(name) else {
-                throw CLIError.usage("--from-env: \(name) is not set")
+                throw OperationError.usage("--from-env: \(name) is not set")
             }
             value = secret
         } else if stdin {
             var found: String?
-            for (key, secret) in try EnvInput.parse(try CredentialInput.readStandardInput()) {
+            for (key, secret) in try EnvInput.parse(try CredentialInput.readStandardInput(context.console)) {
                 guard key == name else {
-                    throw CLIError.malformedInput("stdin names \(Names.printable(key)); only \(name) is read here")
+                    throw OperationError.malformedInput(
+                        "stdin names \(Names.printable(key)); only \(name) is read here")
                 }
                 found = secret
             }
-            guard let found else { throw CLIError.malformedInput("stdin holds no \(name)=… line") }
+            guard let found else { throw OperationError.malformedInput("stdin holds no \(name)=… line") }
             value = found
         } else {
-            let secret = try TerminalInput.readSecret(
+            let secret = try context.console.readSecret(
                 prompt: "New OAuth client secret: ",
-                noTerminal: CLIError.accessDenied(
+                noTerminal: OperationError.accessDenied(
                     "no terminal to ask for the new client secret: use --from-env or --stdin"))
             value = secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
         }

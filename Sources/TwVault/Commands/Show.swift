@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Show: ParsableCommand {
+struct Show: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one profile's non-secret fields.",
@@ -19,8 +20,8 @@ struct Show: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let file = try access.open()
         guard try file.hasProfile(name) else { throw VaultError.profileNotFound(name) }
@@ -31,7 +32,7 @@ struct Show: ParsableCommand {
             token: try vault.record(CachedToken.self, profile: name, kind: .token),
             rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
         if json {
-            Output.stdout(try JSONOutput.encode(summary))
+            access.context.output.stdout(try JSONOutput.encode(summary))
             return
         }
         func present(_ key: String) -> String { summary.secrets[key] == true ? "present" : "absent" }
@@ -53,7 +54,9 @@ struct Show: ParsableCommand {
         lines.append(("credential age", summary.ageDescription))
         if let rotation = summary.rotationDescription { lines.append(("rotation", rotation)) }
         let width = lines.map(\.0.count).max() ?? 0
-        Output.stdout(
-            lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 + "\n" }.joined())
+        access.context.output.stdout(
+            lines.map {
+                $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Names.terminalSafe($0.1) + "\n"
+            }.joined())
     }
 }

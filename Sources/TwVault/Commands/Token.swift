@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultOperations
 
-struct Token: AsyncParsableCommand {
+struct Token: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Print a valid OAuth access token.",
@@ -24,8 +25,9 @@ struct Token: AsyncParsableCommand {
     @Flag(help: "Print JSON with access_token, token_type and expires_at.")
     var json = false
 
-    func run() async throws {
-        try await Token.run(access: VaultAccess(global), profile: profile, refresh: refresh, json: json)
+    func run(in context: Context) async throws {
+        try await Token.run(
+            access: VaultAccess(global.values, context: context), profile: profile, refresh: refresh, json: json)
     }
 
     /// The command itself, apart from its parsed form: `HotPath` calls it directly.
@@ -34,7 +36,7 @@ struct Token: AsyncParsableCommand {
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
         guard record.clientID != nil else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "profile '\(name)' has no OAuth client: add one with `twvault add \(name) --client-id OQ… --force`")
         }
         let token = try await AccessTokens.obtain(for: name, vault: vault, access: access, force: refresh)
@@ -52,13 +54,13 @@ struct Token: AsyncParsableCommand {
                     case scope
                 }
             }
-            Output.stdout(
+            access.context.output.stdout(
                 try JSONOutput.encode(
                     Answer(
                         accessToken: token.accessToken, tokenType: token.tokenType,
                         expiresAt: Timestamps.rfc3339(token.expiresAt), scope: token.scope)))
         } else {
-            Output.stdout(token.accessToken + "\n")
+            access.context.output.stdout(token.accessToken + "\n")
         }
     }
 }

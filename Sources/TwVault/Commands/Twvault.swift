@@ -1,6 +1,10 @@
 import ArgumentParser
-import Foundation
 import TerminalIO
+import VaultOperations
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The root command.
 public struct Twvault: AsyncParsableCommand {
@@ -22,38 +26,78 @@ public struct Twvault: AsyncParsableCommand {
         version: version,
         subcommands: [
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
-            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self,
+            Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self, Status.self,
         ]
     )
 
     public init() {}
 }
 
-/// The process entry point: hardening, parsing, and one exit code per outcome.
+/// A command that runs in an explicit context. The entry point parses, then calls
+/// `run(in:)` with the process's context, or a test's.
+protocol VaultCommand: AsyncParsableCommand {
+    func run(in context: Context) async throws
+}
+
+extension VaultCommand {
+    func run() async throws {
+        throw ContextPartMissing(part: "context", reason: "\(Self.self) was run without one")
+    }
+}
+
+/// The process entry point: hardening, parsing, and one exit status per outcome.
 public enum TwVaultMain {
     public static func main() async -> Never {
         ProcessHardening.apply()
+        let status = await run(Array(CommandLine.arguments.dropFirst()), context: .live())
+        exit(status)
+    }
+
+    /// Runs one command line (without the program name) in `context` and returns its exit
+    /// status; everything it prints goes to the context's console.
+    public static func run(_ arguments: [String], context: Context) async -> Int32 {
+        let status: Int32
         do {
-            if let command = HotPath.parse(CommandLine.arguments.dropFirst()) {
-                try await HotPath.run(command)
-                await Transport.shutdown()
-                exit(0)
-            }
-            var command = try Twvault.parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
+            let arguments = GlobalOptions.movedAfterSubcommand(arguments)
+            if let command = HotPath.parse(arguments[...]) {
+                try await HotPath.run(command, context: context)
             } else {
-                try command.run()
+                let command = try Twvault.parseAsRoot(arguments)
+                if let command = command as? any VaultCommand {
+                    try await command.run(in: context)
+                } else {
+                    // Only ArgumentParser's own commands (help) are not VaultCommands.
+                    var command = command
+                    try command.run()
+                }
             }
-            await Transport.shutdown()
-            exit(0)
+            status = 0
         } catch {
-            await Transport.shutdown()
-            if let (code, message) = exitCodeAndMessage(for: error) {
-                if let message { Output.error(message) }
-                exit(code)
-            }
-            Twvault.exit(withError: error)
+            status = report(error, context: context)
         }
+        await context.http.shutdown()
+        return status
+    }
+
+    /// Says what went wrong in one line on stderr (help and version on stdout) and returns the
+    /// exit status for it.
+    static func report(_ error: any Error, context: Context) -> Int32 {
+        if let (status, message) = ExitStatus.of(error) {
+            if let message { context.output.error(message) }
+            return status
+        }
+        let code = Twvault.exitCode(for: error)
+        if code == .success {
+            // Help and --version.
+            let text = Twvault.fullMessage(for: error)
+            if !text.isEmpty { context.output.stdout(text + "\n") }
+            return 0
+        }
+        // A parse error: one line, like every other error, with where to read more.
+        var message = Twvault.message(for: error)
+        if let newline = message.firstIndex(of: "\n") { message = String(message[..<newline]) }
+        if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+        context.output.error("\(message) (see `twvault help`)")
+        return code.rawValue == 0 ? ExitStatus.failure.rawValue : code.rawValue
     }
 }

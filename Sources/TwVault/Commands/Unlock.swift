@@ -1,8 +1,8 @@
 import ArgumentParser
-import ShellSyntax
 import Vault
+import VaultOperations
 
-struct Unlock: ParsableCommand {
+struct Unlock: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "unlock",
         abstract: "Unlock the vault for a while in this shell.",
@@ -19,28 +19,27 @@ struct Unlock: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "How long the unlock lasts: 90s, 15m, 1h, 8h… (at most 24h).")
     var ttl: String = "1h"
-    @Option(help: "sh, fish or powershell.")
-    var format: ExportFormat = .sh
+    @Option(help: "The shell syntax of the line printed (default: that of the shell running twvault).")
+    var format: ShellFormat?
 
     func validate() throws {
         guard let seconds = Durations.seconds(ttl), seconds > 0, seconds <= SessionStore.maximumTTL else {
             throw ValidationError("--ttl must be a duration between 1s and 24h, like 90s, 15m or 8h")
         }
-        guard [.sh, .fish, .powershell].contains(format) else {
-            throw ValidationError("--format must be sh, fish or powershell")
-        }
     }
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         // Proving the passphrase again: a session must not be able to extend itself.
         let vault = try access.openUnlocked(allowSession: false)
         let seconds = Durations.seconds(ttl) ?? 3600
         let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
-        Output.stdout(try ExportRendering.render([("TWVAULT_SESSION", token)], format: format))
+        access.context.output.stdout(
+            try ExportRendering.render(
+                [("TWVAULT_SESSION", token)], format: format?.exportFormat ?? .ofParentShell(context)))
         if access.context.stdoutIsTerminal {
-            Output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
+            access.context.output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
         }
-        Output.note("unlocked for \(Durations.describe(seconds))")
+        access.context.output.note("unlocked for \(Durations.describe(seconds))")
     }
 }

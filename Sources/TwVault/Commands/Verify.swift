@@ -1,7 +1,8 @@
 import ArgumentParser
 import Vault
+import VaultOperations
 
-struct Verify: ParsableCommand {
+struct Verify: VaultCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every slot, record and the vault-wide integrity.",
@@ -14,15 +15,16 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    func run() throws {
-        let access = VaultAccess(global)
+    func run(in context: Context) async throws {
+        let access = VaultAccess(global.values, context: context)
         let vault = try access.openUnlocked()
         let failures = vault.verify()
         guard failures.isEmpty else {
-            for failure in failures { Output.error(failure) }
-            throw CLIError.exit(65)
+            for failure in failures { access.context.output.error(failure) }
+            throw ProcessEnded(status: 65)
         }
         let count = try vault.file.profileNames().count
-        Output.info("ok: \(try vault.file.slots().count) slot(s), \(count) profile(s), integrity verified")
+        access.context.output.info(
+            "ok: \(try vault.file.slots().count) slot(s), \(count) profile(s), integrity verified")
     }
 }

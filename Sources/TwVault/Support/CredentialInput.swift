@@ -1,6 +1,8 @@
 import Foundation
 import ShellSyntax
+import TwilioAuth
 import Vault
+import VaultOperations
 
 /// The identifiers and secrets for `add` (and `rotate --client-secret`), from flags plus one
 /// source of secrets, validated as DESIGN §2 says.
@@ -15,9 +17,9 @@ struct CredentialInput {
 
     enum Source {
         case environment([String: String])
-        case stdin
-        /// Prompts when stdin is a terminal; `false` means no terminal to ask.
-        case terminal(Bool)
+        case stdin(any Console)
+        /// Prompts on the console's terminal, when stdin is one.
+        case terminal(any Console)
     }
 
     /// Names accepted from the environment or stdin, and where they go.
@@ -50,8 +52,8 @@ struct CredentialInput {
                 guard let value = environment[name], !value.isEmpty else { continue }
                 try input.merge(name, value, from: "the environment")
             }
-        case .stdin:
-            let text = try readStandardInput()
+        case let .stdin(console):
+            let text = try readStandardInput(console)
             for (name, value) in try EnvInput.parse(text) {
                 if ignoredNames.contains(name) { continue }
                 guard acceptedNames.contains(name) else {
@@ -60,13 +62,13 @@ struct CredentialInput {
                         name.utf8.count <= 40 && name.hasPrefix("TW")
                         && name.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
                     let shown = looksLikeName ? "an unknown variable \(name)" : "an unknown variable"
-                    throw CLIError.malformedInput(
+                    throw OperationError.malformedInput(
                         "stdin names \(shown); accepted: \(acceptedNames.joined(separator: ", "))")
                 }
                 try input.merge(name, value, from: "stdin")
             }
-        case let .terminal(isTerminal):
-            try input.prompt(isTerminal: isTerminal)
+        case let .terminal(console):
+            try input.prompt(console: console)
         }
         try input.validate()
         return input
@@ -75,13 +77,13 @@ struct CredentialInput {
     /// Adds a value, refusing one that contradicts a flag.
     mutating func merge(_ name: String, _ value: String, from source: String) throws {
         if let existing = values[name], existing != value {
-            throw CLIError.usage("\(name) from \(source) differs from the command-line flag")
+            throw OperationError.usage("\(name) from \(source) differs from the command-line flag")
         }
         values[name] = value
     }
 
     /// Asks on the terminal for the secrets the given identifiers call for.
-    mutating func prompt(isTerminal: Bool) throws {
+    mutating func prompt(console: any Console) throws {
         var wanted: [(String, String, Bool)] = []
         if values["TWILIO_ACCOUNT_SID"] != nil {
             wanted.append(("TWILIO_AUTH_TOKEN", "Auth token (Enter to skip): ", values["TWILIO_API_KEY"] != nil))
@@ -91,17 +93,17 @@ struct CredentialInput {
             wanted.append(("TWILIO_CLIENT_SECRET", "OAuth client secret (Enter to skip): ", true))
         }
         guard !wanted.isEmpty else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "give --account-sid, --api-key or --client-id (with secrets prompted), or use --from-env or --stdin")
         }
-        let noTerminal = CLIError.accessDenied("no terminal to ask for secrets: use --from-env or --stdin")
-        guard isTerminal else { throw noTerminal }
+        let noTerminal = OperationError.accessDenied("no terminal to ask for secrets: use --from-env or --stdin")
+        guard console.isTerminal(.standardInput) else { throw noTerminal }
         for (name, prompt, optional) in wanted {
-            let secret = try TerminalInput.readSecret(prompt: prompt, noTerminal: noTerminal)
+            let secret = try console.readSecret(prompt: prompt, noTerminal: noTerminal)
             let text = secret.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
             if text.isEmpty {
                 if optional { continue }
-                throw CLIError.usage("\(name) must not be empty")
+                throw OperationError.usage("\(name) must not be empty")
             }
             values[name] = text
         }
@@ -109,17 +111,17 @@ struct CredentialInput {
 
     func validate() throws {
         if let sid = values["TWILIO_ACCOUNT_SID"], !Names.isAccountSID(sid) {
-            throw CLIError.usage("invalid account SID: expected AC followed by 32 hexadecimal digits")
+            throw OperationError.usage("invalid account SID: expected AC followed by 32 hexadecimal digits")
         }
         if let key = values["TWILIO_API_KEY"], !Names.isAPIKeySID(key) {
-            throw CLIError.usage("invalid API key SID: expected SK followed by 32 hexadecimal digits")
+            throw OperationError.usage("invalid API key SID: expected SK followed by 32 hexadecimal digits")
         }
         if let client = values["TWILIO_CLIENT_ID"], !Names.isClientID(client) {
-            throw CLIError.usage("invalid OAuth client id: expected OQ followed by 32 letters or digits")
+            throw OperationError.usage("invalid OAuth client id: expected OQ followed by 32 letters or digits")
         }
         for name in ["TWILIO_REGION", "TWILIO_EDGE"] {
             if let value = values[name], !CredentialInput.isSimpleWord(value) {
-                throw CLIError.usage("invalid \(name): use 1-32 lowercase letters, digits or '-'")
+                throw OperationError.usage("invalid \(name): use 1-32 lowercase letters, digits or '-'")
             }
         }
         for name in CredentialInput.secretNames {
@@ -127,18 +129,19 @@ struct CredentialInput {
             try CredentialInput.checkSecret(value, name: name)
         }
         if values["TWILIO_API_KEY"] != nil, values["TWILIO_API_SECRET"] == nil {
-            throw CLIError.usage("an API key needs its secret (TWILIO_API_SECRET)")
+            throw OperationError.usage("an API key needs its secret (TWILIO_API_SECRET)")
         }
         if values["TWILIO_API_SECRET"] != nil, values["TWILIO_API_KEY"] == nil {
-            throw CLIError.usage("TWILIO_API_SECRET needs its key SID (--api-key or TWILIO_API_KEY)")
+            throw OperationError.usage("TWILIO_API_SECRET needs its key SID (--api-key or TWILIO_API_KEY)")
         }
         if values["TWILIO_API_KEY"] != nil || values["TWILIO_AUTH_TOKEN"] != nil, values["TWILIO_ACCOUNT_SID"] == nil {
-            throw CLIError.usage("an auth token or API key needs the account SID (--account-sid or TWILIO_ACCOUNT_SID)")
+            throw OperationError.usage(
+                "an auth token or API key needs the account SID (--account-sid or TWILIO_ACCOUNT_SID)")
         }
         if values["TWILIO_CLIENT_SECRET"] != nil || values["TWILIO_REFRESH_TOKEN"] != nil,
             values["TWILIO_CLIENT_ID"] == nil
         {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "a client secret or refresh token needs the OAuth client id (--client-id or TWILIO_CLIENT_ID)")
         }
         let usable =
@@ -146,17 +149,17 @@ struct CredentialInput {
                 && (values["TWILIO_AUTH_TOKEN"] != nil || values["TWILIO_API_SECRET"] != nil))
             || values["TWILIO_CLIENT_ID"] != nil
         guard usable else {
-            throw CLIError.usage(
+            throw OperationError.usage(
                 "the profile has no usable credentials: give an auth token, an API key and secret, or an OAuth client")
         }
     }
 
     /// Secret values: non-empty, at most 8 KiB, no NUL or newline.
     static func checkSecret(_ value: String, name: String) throws {
-        guard !value.isEmpty else { throw CLIError.usage("\(name) must not be empty") }
-        guard value.utf8.count <= 8192 else { throw CLIError.usage("\(name) is longer than 8 KiB") }
+        guard !value.isEmpty else { throw OperationError.usage("\(name) must not be empty") }
+        guard value.utf8.count <= 8192 else { throw OperationError.usage("\(name) is longer than 8 KiB") }
         guard !value.utf8.contains(0), !value.utf8.contains(10), !value.utf8.contains(13) else {
-            throw CLIError.usage("\(name) must not contain NUL, carriage return or newline characters")
+            throw OperationError.usage("\(name) must not contain NUL, carriage return or newline characters")
         }
     }
 
@@ -181,7 +184,12 @@ struct CredentialInput {
         record.region = values["TWILIO_REGION"]
         record.edge = values["TWILIO_EDGE"]
         if let tokenURL {
-            try EndpointURL.check(tokenURL, what: "--token-url")
+            // The same rule as every request: https, or http only to a loopback address.
+            do {
+                _ = try EndpointURL.validate(tokenURL)
+            } catch {
+                throw OperationError.usage("--token-url: \(error.description)")
+            }
             record.tokenURL = tokenURL
         }
         record.scope = scope
@@ -196,28 +204,12 @@ struct CredentialInput {
         return record
     }
 
-    static func readStandardInput() throws -> String {
-        let bytes = try SecretReader.readAll(fd: 0, what: "stdin")
-        guard let text = bytes.withUnsafeBytes({ String(validating: $0, as: UTF8.self) }) else {
-            throw CLIError.malformedInput("stdin is not valid UTF-8")
+    static func readStandardInput(_ console: any Console) throws -> String {
+        let bytes = try console.readStandardInput(limit: SecretReader.limit)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw OperationError.malformedInput("stdin is not valid UTF-8")
         }
         return text
-    }
-}
-
-/// URL checks for endpoints a profile may name: https, or http to a loopback host only.
-enum EndpointURL {
-    static func check(_ text: String, what: String) throws {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-            let host = components.host, !host.isEmpty
-        else {
-            throw CLIError.usage("\(what) is not a valid URL")
-        }
-        if scheme == "https" { return }
-        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-        guard scheme == "http", loopback else {
-            throw CLIError.usage("\(what) must use https (http is allowed only for loopback hosts)")
-        }
     }
 }
 
@@ -228,7 +220,7 @@ enum EnvInput {
         do {
             return try EnvFileParser.parse(text).map { ($0.name, $0.stringValue) }
         } catch {
-            throw CLIError.malformedInput("stdin: \(error.description)")
+            throw OperationError.malformedInput("stdin: \(error.description)")
         }
     }
 }

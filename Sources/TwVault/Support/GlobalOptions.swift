@@ -1,4 +1,6 @@
 import ArgumentParser
+import Vault
+import VaultOperations
 
 /// Options every command accepts.
 public struct GlobalOptions: ParsableArguments {
@@ -24,6 +26,31 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
+    /// Global options given before the subcommand (`twvault --vault X list`), moved after it
+    /// where the subcommand's option group parses them: both spellings mean the same.
+    static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let word = rest.first {
+            let name = word.split(separator: "=", maxSplits: 1).first.map(String.init) ?? word
+            if ["--vault", "--passphrase-file", "--passphrase-fd"].contains(name) {
+                leading.append(word)
+                rest = rest.dropFirst()
+                if name == word, let value = rest.first {
+                    leading.append(value)
+                    rest = rest.dropFirst()
+                }
+            } else if ["-q", "--quiet", "-v", "--verbose"].contains(word) {
+                leading.append(word)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, let subcommand = rest.first, !subcommand.hasPrefix("-") else { return arguments }
+        return [subcommand] + leading + Array(rest.dropFirst())
+    }
+
     /// The same options as plain values.
     var values: AccessOptions {
         AccessOptions(
@@ -31,25 +58,17 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// The global options as plain values: what `VaultAccess` needs, buildable without
-/// ArgumentParser by the hot-path parser (`HotPath`).
-struct AccessOptions {
-    var vault: String?
-    var passphraseFile: String?
-    var passphraseFd: Int32?
-    var quiet: Bool
-    var verbose: Bool
-
-    /// Applies --quiet and --verbose to the output.
-    func apply() {
-        Output.quiet = quiet
-        Output.verbose = verbose && !quiet
-    }
-}
-
 /// The Argon2id cost of a new passphrase slot.
 enum KDFLevel: String, ExpressibleByArgument, CaseIterable {
     case interactive, moderate, sensitive
+
+    var limits: KDFLimits {
+        switch self {
+        case .interactive: .interactive
+        case .moderate: .moderate
+        case .sensitive: .sensitive
+        }
+    }
 }
 
 /// Options for commands that may set a new passphrase.

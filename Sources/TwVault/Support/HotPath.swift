@@ -1,4 +1,5 @@
 import ShellSyntax
+import VaultOperations
 
 /// `export` and `token`, the commands shells and scripts run most often, parsed without
 /// ArgumentParser. Building its command tree resolves generic types and protocol conformances
@@ -12,7 +13,7 @@ import ShellSyntax
 /// which parses it or reports the error exactly as before.
 enum HotPath {
     enum Command {
-        case export(AccessOptions, profile: String?, format: ExportFormat, noToken: Bool)
+        case export(AccessOptions, profile: String?, format: ExportFormat?, noToken: Bool)
         case token(AccessOptions, profile: String?, refresh: Bool, json: Bool)
     }
 
@@ -22,7 +23,7 @@ enum HotPath {
         var rest = arguments.dropFirst()
         var options = AccessOptions(vault: nil, passphraseFile: nil, passphraseFd: nil, quiet: false, verbose: false)
         var profile: String?
-        var format = ExportFormat.sh
+        var format: ExportFormat?
         // Arrays, not sets: a few words, and no hashing machinery to set up at start.
         var flags: [String] = []
         var seen: [String] = []
@@ -65,12 +66,14 @@ enum HotPath {
         return .token(options, profile: profile, refresh: flags.contains("--refresh"), json: flags.contains("--json"))
     }
 
-    static func run(_ command: Command) async throws {
+    static func run(_ command: Command, context: Context) async throws {
         switch command {
         case let .export(options, profile, format, noToken):
-            try await Export.run(access: VaultAccess(options), profile: profile, format: format, noToken: noToken)
+            try await Export.run(
+                access: VaultAccess(options, context: context), profile: profile, format: format, noToken: noToken)
         case let .token(options, profile, refresh, json):
-            try await Token.run(access: VaultAccess(options), profile: profile, refresh: refresh, json: json)
+            try await Token.run(
+                access: VaultAccess(options, context: context), profile: profile, refresh: refresh, json: json)
         }
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import TwVault
+import TwVaultTestSupport
+import VaultOperations
 
 /// Runs the built `twvault` binary against a throwaway vault in a private temporary
 /// directory, as a user or a script would: passphrase from a file, secrets on stdin.
@@ -73,6 +76,25 @@ final class Harness: @unchecked Sendable {
         for (key, value) in extra { env[key] = value }
         for key in removing { env.removeValue(forKey: key) }
         return try Harness.execute(Harness.binary, arguments, environment: env, stdin: stdin)
+    }
+
+    /// Runs one command line in process, through the same entry point as the binary, with a
+    /// test context: this harness's environment, `stdin`, a real HTTP client (for the stand-in)
+    /// and a launcher that records instead of replacing the test process.
+    func call(
+        _ arguments: [String], stdin: String? = nil, env extra: [String: String] = [:], passphrase: Bool = false,
+        removing: [String] = [], console: TestConsole? = nil, processes: (any ProcessLauncher)? = nil
+    ) async -> Result {
+        var env = baseEnvironment()
+        if passphrase { env["TWVAULT_PASSPHRASE_FILE"] = passphraseFile }
+        for (key, value) in extra { env[key] = value }
+        for key in removing { env.removeValue(forKey: key) }
+        let console = console ?? TestConsole(stdin: stdin)
+        let context = Context.test(
+            environment: env, console: console, http: .live(), processes: processes ?? RecordingLauncher())
+        let status = await TwVaultMain.run(arguments, context: context)
+        let stdout = console.stdout
+        return Result(status: status, stdout: stdout, stderr: console.stderr, stdoutData: Data(stdout.utf8))
     }
 
     /// `run` off the cooperative thread pool, for async tests whose in-process stand-in needs
@@ -155,6 +177,34 @@ final class Harness: @unchecked Sendable {
 
                 """
         let result = try run(["add", profile, "--stdin", "--kdf", "interactive"], stdin: input, passphrase: true)
+        #expect(result.status == 0, "add failed: \(result.stderr)")
+    }
+
+    /// Places a copy of the prebuilt fixture vault (profile `p` with `accountSID`, `authToken`,
+    /// `apiKeySID` and `apiSecret`; passphrase `passphrase`): what `makeVault()` makes, without
+    /// its key derivation. `unlocked` also sets `TWVAULT_SESSION` to a session of it, as
+    /// `unlock()` does, without a key derivation either.
+    func installFixtureVault(unlocked: Bool = false) throws {
+        if let token = try TestHome.installFixtureVault(
+            vaultPath: vaultPath, runtimeDirectory: runtimeDirectory, unlocked: unlocked)
+        {
+            environment["TWVAULT_SESSION"] = token
+        }
+    }
+
+    /// `unlock()` in process.
+    func callUnlock(ttl: String = "10m") async {
+        let result = await call(["unlock", "--ttl", ttl], passphrase: true)
+        #expect(result.status == 0, "unlock failed: \(result.stderr)")
+        let prefix = "export TWVAULT_SESSION='"
+        let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line.hasPrefix(prefix) && line.hasSuffix("'"))
+        environment["TWVAULT_SESSION"] = String(line.dropFirst(prefix.count).dropLast())
+    }
+
+    /// `makeVault(profile:lines:)` in process.
+    func callMakeVault(profile: String = "p", lines: String) async {
+        let result = await call(["add", profile, "--stdin", "--kdf", "interactive"], stdin: lines, passphrase: true)
         #expect(result.status == 0, "add failed: \(result.stderr)")
     }
 
