@@ -15,7 +15,7 @@ release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product twilio-standin
 
 test: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
 
 demo: release

@@ -7,12 +7,21 @@ let package = Package(
     products: [
         .executable(name: "twvault", targets: ["twvault"]),
         .executable(name: "twilio-standin", targets: ["twilio-standin"]),
+        // For the fuzz harnesses, a package of their own that depends on this one (Fuzz/Package.swift).
+        .library(name: "ShellSyntax", targets: ["ShellSyntax"]),
+        .library(name: "TwilioAuth", targets: ["TwilioAuth"]),
+        .library(name: "Vault", targets: ["Vault"]),
+        .library(name: "VaultCrypto", targets: ["VaultCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
+    // Each target lists exactly the modules its sources import, no more and no fewer.
+    // `make test` builds with `--explicit-target-dependency-import-check error`, which fails on
+    // an import of a package target that is not a dependency, direct or indirect; SwiftPM skips
+    // the targets that depend on plugin output (Vault and everything above it).
     targets: [
         // C libraries, found with pkg-config.
         .systemLibrary(
@@ -69,6 +78,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "twilio-standin", dependencies: ["TwilioStandIn"]),
+        // Shell syntax: quoting for each shell, the export renderer, the `add --stdin` parser. No I/O.
+        .target(name: "ShellSyntax"),
+        // The terminal: secret prompts without echo, restoring it on signals, process hardening.
+        .target(name: "TerminalIO"),
         // The operations behind the commands: unlocking, access tokens, rotation, ephemeral keys.
         // No argument parsing and no process globals: the outside world comes in a Context.
         .target(
@@ -82,7 +95,7 @@ let package = Package(
         .target(
             name: "TwVault",
             dependencies: [
-                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth",
+                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth", "ShellSyntax", "TerminalIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +107,8 @@ let package = Package(
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
         .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
+        .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
+        .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
         // Temporary homes, a fixture vault and a test context for the command tests.
         .target(
             name: "TwVaultTestSupport",
@@ -106,10 +121,9 @@ let package = Package(
         .testTarget(
             name: "TwVaultTests",
             dependencies: [
-                "TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioStandIn", "Vault",
+                "TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioAuth", "TwilioStandIn", "Vault",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            exclude: ["Fixtures"]
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,8 @@
 import Foundation
+import FuzzSupport
+import ShellSyntax
 
-// libFuzzer harness: EnvFileParser.parse, the `add --stdin` parser, compiled together with
-// Sources/TwVault/Shell.
+// libFuzzer harness: EnvFileParser.parse, the `add --stdin` parser (Sources/ShellSyntax).
 //
 // Properties checked:
 // - the parser never traps;

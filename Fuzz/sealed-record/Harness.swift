@@ -1,9 +1,10 @@
 import Foundation
 import VaultCrypto
 
+@testable import Vault
+
 // libFuzzer harness: opening sealed records (Sources/Vault/SealedRecord.swift) and decoding
-// their payloads, compiled together with Sources/Vault and linked against the VaultCrypto,
-// VaultStore and VaultMigrations modules of the debug build (scripts/fuzz builds those).
+// their payloads.
 //
 // The first input byte picks what the rest is:
 // - even: a sealed blob as read from the file. Opening must throw, never trap; without the

@@ -1,10 +1,13 @@
 import Foundation
+import FuzzSupport
 
-// libFuzzer harness: ShellQuoting.posix and .fish, compiled together with
-// Sources/TwVault/Shell. Oracle: a real shell evaluates the quoted word and prints the
-// variable back, byte for byte (bash for posix, fish for fish; every so often, since each
-// costs a process). Every input is also checked without a shell: the posix word is a
-// sequence of '…' runs and \' escapes that never puts two quotes in a row inside a run.
+@testable import ShellSyntax
+
+// libFuzzer harness: ShellQuoting.posix and .fish (Sources/ShellSyntax). Oracle: a real
+// shell evaluates the quoted word and prints the variable back, byte for byte (bash for
+// posix, fish for fish; every so often, since each costs a process). Every input is also
+// checked without a shell: the posix word is a sequence of '…' runs and \' escapes that
+// never puts two quotes in a row inside a run.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzShellQuoting(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -1,7 +1,9 @@
 import Foundation
 
+@testable import TwilioAuth
+
 // libFuzzer harness: the token endpoint's body decoders (TokenResponse.decode and the error
-// decoder ResponseClassifier.decode), compiled together with their TwilioAuth sources.
+// decoder ResponseClassifier.decode) in Sources/TwilioAuth.
 //
 // Properties checked on every input:
 // - neither decoder traps (any body from the network, truncated or hostile);

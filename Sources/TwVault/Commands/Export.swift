@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShellSyntax
 import Vault
 import VaultOperations
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TerminalIO
 import VaultOperations
 
 #if canImport(Glibc)

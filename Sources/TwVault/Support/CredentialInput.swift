@@ -1,4 +1,5 @@
 import Foundation
+import ShellSyntax
 import TwilioAuth
 import VaultOperations
 

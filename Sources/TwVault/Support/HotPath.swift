@@ -1,3 +1,4 @@
+import ShellSyntax
 import VaultOperations
 
 /// `export` and `token`, the commands shells and scripts run most often, parsed without

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShellSyntax
 import VaultOperations
 
 extension ExportFormat: ExpressibleByArgument {

@@ -1,3 +1,4 @@
+import TerminalIO
 import VaultCrypto
 import VaultOperations
 

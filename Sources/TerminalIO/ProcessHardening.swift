@@ -41,7 +41,7 @@ public enum ProcessHardening {
     #if os(Linux)
         /// Whether the process may be dumped or traced by its user: 1 normally, 0 after `apply()`.
         /// The corresponding C call is `prctl(PR_GET_DUMPABLE)`.
-        public static var isDumpable: Bool { systemPrctl(prGetDumpable, 0, 0, 0, 0) == 1 }
+        static var isDumpable: Bool { systemPrctl(prGetDumpable, 0, 0, 0, 0) == 1 }
 
         /// From `<linux/prctl.h>`, which the Glibc module does not import.
         private static let prGetDumpable: Int32 = 3

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TwVault
+@testable import ShellSyntax
 
 @Suite("ExportRenderer text")
 struct ExportRendererTests {

@@ -5,7 +5,7 @@ import Testing
 enum HostileCorpus {
     static let values: [String] = {
         let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Fixtures/hostile-values.json")
         do {
             let data = try Data(contentsOf: url)

@@ -11,7 +11,7 @@ public struct EnvAssignment: Equatable, Sendable {
     /// The 1-based line the assignment came from, for the caller's own messages.
     public let line: Int
 
-    public init(name: String, value: [UInt8], line: Int) {
+    init(name: String, value: [UInt8], line: Int) {
         self.name = name
         self.value = value
         self.line = line

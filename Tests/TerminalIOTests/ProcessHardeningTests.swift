@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TwVault
+@testable import TerminalIO
 
 /// `apply()` itself is checked end to end on the built binary: applying it here would make
 /// the whole test process non-dumpable and change its umask.

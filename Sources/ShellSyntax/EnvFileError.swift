@@ -56,7 +56,7 @@ public struct EnvFileError: Error, Equatable, Sendable, CustomStringConvertible 
     /// What is wrong.
     public let problem: Problem
 
-    public init(line: Int, variable: String?, problem: Problem) {
+    init(line: Int, variable: String?, problem: Problem) {
         self.line = line
         self.variable = variable
         self.problem = problem

@@ -4,14 +4,14 @@
 
 /// Whether the standard streams are terminals, for decisions such as "warn when
 /// `export` prints secrets to a terminal" or "ask for confirmation only on a terminal".
-public enum StandardStreams {
+enum StandardStreams {
     /// Standard input is a terminal. The corresponding C function is `isatty(0)`.
-    public static var inputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    static var inputIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
     /// Standard output is a terminal. The corresponding C function is `isatty(1)`.
-    public static var outputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var outputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     /// Standard error is a terminal. The corresponding C function is `isatty(2)`.
-    public static var errorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    static var errorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// Whether file descriptor `fd` is a terminal. The corresponding C function is `isatty`.
-    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TwVault
+@testable import ShellSyntax
 
 /// Every input EnvFileParser accepts must mean the same to the shells, so a file that
 /// works with `. file` works with `add --stdin` and the other way round.

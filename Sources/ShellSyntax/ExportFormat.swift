@@ -1,7 +1,7 @@
 /// The syntaxes `export` (and `unlock`) can print an environment in.
 ///
 /// The raw values are the spellings accepted by `--format`; the command layer adds the
-/// `ExpressibleByArgument` conformance so this file needs no ArgumentParser import.
+/// `ExpressibleByArgument` conformance so this module needs no ArgumentParser import.
 public enum ExportFormat: String, CaseIterable, Sendable {
     /// POSIX shells (bash, dash, zsh, ksh): `export NAME='…'` and `unset NAME`.
     case sh

@@ -23,7 +23,7 @@ public struct ExportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The rule the value broke.
     public let reason: Reason
 
-    public init(variable: String, format: ExportFormat, reason: Reason) {
+    init(variable: String, format: ExportFormat, reason: Reason) {
         self.variable = variable
         self.format = format
         self.reason = reason

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
-@testable import TwVault
+@testable import TerminalIO
 
 /// Drives `SecretPrompt` on a real pseudo-terminal: the test plays the user at the
 /// master side and checks what the terminal showed.

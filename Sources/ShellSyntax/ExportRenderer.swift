@@ -38,7 +38,7 @@ public enum ExportRenderer {
     }
 
     /// Whether `name` is an acceptable variable name: `^[A-Z_][A-Z0-9_]*$`.
-    public static func isValidName(_ name: String) -> Bool {
+    static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard let first = bytes.first, first == UInt8(ascii: "_") || isUpper(first) else { return false }
         return bytes.allSatisfy { $0 == UInt8(ascii: "_") || isUpper($0) || isDigit($0) }
@@ -52,7 +52,7 @@ public enum ExportRenderer {
     /// The rule keeps only values that every common reader takes literally inside `'…'`:
     /// refused are `'`, `\`, NUL, line breaks (LF, CR, NEL U+0085, U+2028, U+2029), and
     /// every other C0 or C1 control character and DEL. Tab is allowed.
-    public static func dotenvRefusal(_ value: String) -> ExportError.Reason? {
+    static func dotenvRefusal(_ value: String) -> ExportError.Reason? {
         for scalar in value.unicodeScalars {
             switch scalar.value {
             case 0x00: return .nul

@@ -2,10 +2,10 @@ import Foundation
 
 // Runs a real shell for the fuzz harnesses' oracles. Shared by env-file and shell-quoting.
 
-enum ShellOracle {
+public enum ShellOracle {
     /// Runs `shell` with `arguments` in an empty environment (LC_ALL=C, so bytes stay bytes)
     /// and returns its standard output, or nil when it could not run or exited non-zero.
-    static func run(_ shell: String, _ arguments: [String], stdin: [UInt8] = []) -> [UInt8]? {
+    public static func run(_ shell: String, _ arguments: [String], stdin: [UInt8] = []) -> [UInt8]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: shell)
         process.arguments = arguments
@@ -26,11 +26,11 @@ enum ShellOracle {
     }
 
     /// How often (every Nth checked input) a harness runs a real shell; `FUZZ_SHELL_EVERY`.
-    static let every: Int = Int(ProcessInfo.processInfo.environment["FUZZ_SHELL_EVERY"] ?? "") ?? 64
-    nonisolated(unsafe) static var counter = 0
+    public static let every: Int = Int(ProcessInfo.processInfo.environment["FUZZ_SHELL_EVERY"] ?? "") ?? 64
+    nonisolated(unsafe) public static var counter = 0
 
     /// True on every `every`th call.
-    static func due() -> Bool {
+    public static func due() -> Bool {
         counter += 1
         return counter % every == 0
     }

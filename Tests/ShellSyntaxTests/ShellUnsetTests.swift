@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TwVault
+@testable import ShellSyntax
 
 /// The absent-variable lines must remove an inherited variable and be silent and
 /// successful when the variable is not set at all.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import TwVault
+@testable import ShellSyntax
 
 /// Evaluates rendered output in real shells and reads every value back byte for byte.
 @Suite("Export output evaluated in real shells")
