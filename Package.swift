@@ -56,11 +56,15 @@ let package = Package(
         .target(name: "VaultStore", dependencies: ["CSQLite"]),
         // The vault: key slots, sealed records, profiles, unlock sessions, integrity.
         .target(name: "Vault", dependencies: ["VaultCrypto", "VaultStore", "VaultMigrations"]),
-        // Twilio OAuth token endpoint and REST clients over one small HTTP transport. No storage.
+        // Twilio OAuth token endpoint and REST clients over the `HTTPTransport` protocol: the
+        // requests, the decoders and the errors. No storage and no networking of its own.
+        .target(name: "TwilioAuth", dependencies: ["VaultCrypto"]),
+        // The networking under TwilioAuth: the HTTP transport (async-http-client) and the
+        // loopback listener for the OAuth redirect (SwiftNIO).
         .target(
-            name: "TwilioAuth",
+            name: "TwilioHTTP",
             dependencies: [
-                "VaultCrypto",
+                "TwilioAuth", "VaultCrypto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +91,7 @@ let package = Package(
         .target(
             name: "VaultOperations",
             dependencies: [
-                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth",
+                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth", "TwilioHTTP",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -95,7 +99,7 @@ let package = Package(
         .target(
             name: "TwVault",
             dependencies: [
-                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth", "ShellSyntax", "TerminalIO",
+                "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth", "TwilioHTTP", "ShellSyntax", "TerminalIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,7 +110,7 @@ let package = Package(
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
-        .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioStandIn"]),
+        .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioHTTP", "TwilioStandIn"]),
         .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
         // Temporary homes, a fixture vault and a test context for the command tests.
@@ -121,7 +125,8 @@ let package = Package(
         .testTarget(
             name: "TwVaultTests",
             dependencies: [
-                "TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioAuth", "TwilioStandIn", "Vault",
+                "TwVault", "VaultOperations", "TwVaultTestSupport", "TwilioAuth", "TwilioHTTP", "TwilioStandIn",
+                "Vault",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

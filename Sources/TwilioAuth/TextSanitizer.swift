@@ -1,9 +1,9 @@
 /// Makes text from a server fit for a one-line error message.
-enum TextSanitizer {
+package enum TextSanitizer {
     /// Control characters become spaces, runs of whitespace collapse, and the result is cut
     /// to `limit` characters with an ellipsis; so a hostile body cannot forge extra lines
     /// or terminal escapes in the user's terminal.
-    static func oneLine(_ text: some StringProtocol, limit: Int = 200) -> String {
+    package static func oneLine(_ text: some StringProtocol, limit: Int = 200) -> String {
         var result = ""
         var lastWasSpace = false
         for scalar in text.unicodeScalars {
@@ -43,7 +43,7 @@ enum TextSanitizer {
     /// - the secret or such a prefix percent-encoded as it travels in a form body or query
     ///   (`%XX` in either letter case for each UTF-8 byte, `+` or `%20` for a space), whole or
     ///   mixed with plain characters.
-    static func redacting(_ secrets: [String], in text: String) -> String {
+    package static func redacting(_ secrets: [String], in text: String) -> String {
         var result = text
         if result.unicodeScalars.count > maximumScannedScalars {
             var kept = String.UnicodeScalarView()

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import TwilioAuth
+import TwilioHTTP
 import Vault
 import VaultCrypto
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwilioAuth
+import TwilioHTTP
 import TwilioStandIn
 
 /// The OAuth redirect listener, driven by real HTTP requests on 127.0.0.1 through the

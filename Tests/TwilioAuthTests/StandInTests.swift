@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwilioAuth
+import TwilioHTTP
 import TwilioStandIn
 
 /// The stand-in's own behaviour: the control API, OAuth checks, flags and the executable.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwilioAuth
+import TwilioHTTP
 import Vault
 import VaultOperations
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TwilioAuth
+import TwilioHTTP
 import TwilioStandIn
 
 extension RotationSuites {

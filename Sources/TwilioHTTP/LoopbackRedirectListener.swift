@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TwilioAuth
 internal import VaultCrypto
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import TwilioAuth
 
 #if canImport(Glibc)
     import Glibc
