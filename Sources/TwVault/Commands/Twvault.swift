@@ -26,6 +26,7 @@ public struct Twvault: AsyncParsableCommand {
         subcommands: [
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
             Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self,
+            ShellInit.self, Use.self, Completion.self,
         ]
     )
 
