@@ -49,6 +49,7 @@ enum CompletionScript {
         var text = Twvault.completionScript(for: shell.completionShell)
             .replacing("__twvault_", with: "_twvault__")
         if shell == .bash { text = posixFunctionNames(text) }
+        if shell == .fish { text = text.replacing(fishTokenCursor, with: fishCursorInToken) }
         return text.hasSuffix("\n") ? text : text + "\n"
     }
 
@@ -63,6 +64,11 @@ enum CompletionScript {
 
     /// How the generated zsh script ends: it calls itself when autoloaded, else registers.
     static let zshRegistration = "if [[ \"${funcstack[1]}\" = _twvault ]]; then"
+
+    /// fish 3 prints nothing for `commandline -o -tC`, so the binary would get no cursor index and
+    /// refuse the request; the length of the token up to the cursor is that index in fish 3 and 4.
+    static let fishTokenCursor = "(_twvault__tokens -tC)"
+    static let fishCursorInToken = "(string length -- \"$(commandline -ct)\")"
 
     /// `_twvault_shell-init() {` becomes `_twvault_shell_init() {`, and the dispatch on the
     /// subcommand's name maps `-` to `_` the same way.

@@ -134,7 +134,8 @@ enum ShellIntegration {
                 --vault | --passphrase-file | --passphrase-fd) _twvault_value=1 ;;
                 --vault=* | --passphrase-file=* | --passphrase-fd=* | -q | -v | --quiet | --verbose) ;;
                 use | unlock | lock)
-                    "_twvault__$_twvault_word" "$_twvault_at" "$@"
+                    set -- "${@:1:_twvault_at-1}" "${@:_twvault_at+1}"
+                    "_twvault__$_twvault_word" "$@"
                     return
                     ;;
                 *) break ;;
@@ -156,11 +157,9 @@ enum ShellIntegration {
             unset -v \#(managedNames)
         }
 
-        # $1: the position of the word "use" in the arguments that follow.
+        # The arguments of use, without the word itself.
         _twvault__use() {
-            local _twvault_at=$1 _twvault_word _twvault_value= _twvault_off= _twvault_other= _twvault_output _twvault_status=0
-            shift
-            set -- "${@:1:_twvault_at-1}" "${@:_twvault_at+1}"
+            local _twvault_word _twvault_value= _twvault_off= _twvault_other= _twvault_output _twvault_status=0
             for _twvault_word in "$@"; do
                 if [ -n "$_twvault_value" ]; then
                     _twvault_value=
@@ -202,24 +201,22 @@ enum ShellIntegration {
 
         _twvault__unlock() {
             local _twvault_word _twvault_output _twvault_status=0
-            shift
             for _twvault_word in "$@"; do
                 case $_twvault_word in
                 -h | --help | --format | --format=*)
-                    command twvault "$@"
+                    command twvault unlock "$@"
                     return
                     ;;
                 esac
             done
-            _twvault_output=$(command twvault "$@") || _twvault_status=$?
+            _twvault_output=$(command twvault unlock "$@") || _twvault_status=$?
             [ "$_twvault_status" -eq 0 ] || return "$_twvault_status"
             eval "$_twvault_output"
         }
 
         _twvault__lock() {
             local _twvault_word _twvault_status=0
-            shift
-            command twvault "$@" || _twvault_status=$?
+            command twvault lock "$@" || _twvault_status=$?
             [ "$_twvault_status" -eq 0 ] || return "$_twvault_status"
             for _twvault_word in "$@"; do
                 case $_twvault_word in
@@ -257,7 +254,8 @@ enum ShellIntegration {
                 (--vault | --passphrase-file | --passphrase-fd) _twvault_value=1 ;;
                 (--vault=* | --passphrase-file=* | --passphrase-fd=* | -q | -v | --quiet | --verbose) ;;
                 (use | unlock | lock)
-                    "_twvault__$_twvault_word" "$_twvault_at" "$@"
+                    argv[$_twvault_at]=()
+                    "_twvault__$_twvault_word" "$@"
                     return
                     ;;
                 (*) break ;;
@@ -280,13 +278,11 @@ enum ShellIntegration {
             return 0
         }
 
-        # $1: the position of the word "use" in the arguments that follow.
+        # The arguments of use, without the word itself.
         _twvault__use() {
             emulate -L zsh
-            local _twvault_at=$1 _twvault_word _twvault_value= _twvault_off= _twvault_other= _twvault_output
+            local _twvault_word _twvault_value= _twvault_off= _twvault_other= _twvault_output
             local -i _twvault_status=0
-            shift
-            argv[$_twvault_at]=()
             for _twvault_word in "$@"; do
                 if [[ -n $_twvault_value ]]; then
                     _twvault_value=
@@ -330,16 +326,15 @@ enum ShellIntegration {
             emulate -L zsh
             local _twvault_word _twvault_output
             local -i _twvault_status=0
-            shift
             for _twvault_word in "$@"; do
                 case $_twvault_word in
                 (-h | --help | --format | --format=*)
-                    command twvault "$@"
+                    command twvault unlock "$@"
                     return
                     ;;
                 esac
             done
-            _twvault_output=$(command twvault "$@") || _twvault_status=$?
+            _twvault_output=$(command twvault unlock "$@") || _twvault_status=$?
             (( _twvault_status == 0 )) || return $_twvault_status
             eval "$_twvault_output"
         }
@@ -348,8 +343,7 @@ enum ShellIntegration {
             emulate -L zsh
             local _twvault_word
             local -i _twvault_status=0
-            shift
-            command twvault "$@" || _twvault_status=$?
+            command twvault lock "$@" || _twvault_status=$?
             (( _twvault_status == 0 )) || return $_twvault_status
             for _twvault_word in "$@"; do
                 case $_twvault_word in
@@ -390,7 +384,8 @@ enum ShellIntegration {
                         set value 1
                     case '--vault=*' '--passphrase-file=*' '--passphrase-fd=*' -q -v --quiet --verbose
                     case use unlock lock
-                        _twvault__$word $at $argv
+                        set -e argv[$at]
+                        _twvault__$word $argv
                         return
                     case '*'
                         break
@@ -416,11 +411,8 @@ enum ShellIntegration {
             return 0
         end
 
-        # $argv[1]: the position of the word "use" in the arguments that follow.
+        # The arguments of use, without the word itself.
         function _twvault__use
-            set -l at $argv[1]
-            set -e argv[1]
-            set -e argv[$at]
             set -l value
             set -l off
             set -l other
@@ -468,24 +460,22 @@ enum ShellIntegration {
         end
 
         function _twvault__unlock
-            set -e argv[1]
             set -l word
             for word in $argv
                 switch $word
                     case -h --help --format '--format=*'
-                        command twvault $argv
+                        command twvault unlock $argv
                         return
                 end
             end
-            set -l output (command twvault $argv --format fish)
+            set -l output (command twvault unlock $argv --format fish)
             set -l code $status
             test $code -eq 0; or return $code
             printf '%s\n' $output | source
         end
 
         function _twvault__lock
-            set -e argv[1]
-            command twvault $argv; or return
+            command twvault lock $argv; or return
             contains -- -h $argv; or contains -- --help $argv; and return 0
             set -eg TWVAULT_SESSION
             return 0
