@@ -1,8 +1,22 @@
 # twvault — everyday targets. `make demo` and `make test` each install what is missing first.
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
+# Extra flags for every `swift` call of install (a test passes --ignore-lock: `swift test` holds .build's lock).
+SWIFT_FLAGS ?=
 
-.PHONY: deps build release test demo bench campaigns fuzz clean
+# `make install [PREFIX=/usr/local] [DESTDIR=…]`: the stripped static binary, its man page and the
+# completion scripts; `make uninstall` removes exactly these files.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+INSTALLED = $(BINDIR)/twvault $(MANDIR)/twvault.1 $(BASH_COMPLETIONS)/twvault $(ZSH_COMPLETIONS)/_twvault \
+	$(FISH_COMPLETIONS)/twvault.fish
+
+.PHONY: deps build release test demo bench campaigns fuzz clean install uninstall
 
 deps:
 	@scripts/install-deps
@@ -34,6 +48,26 @@ campaigns: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	scripts/fuzz $(FUZZ_SECONDS)
+
+# The man page comes from argument-parser's GenerateManual plugin, which reads the command
+# definitions from a debug build (`twvault --experimental-dump-help`): the plugin cannot build with
+# --static-swift-stdlib, and a debug build is what `make test` has already made.
+install:
+	$(SWIFT) package $(SWIFT_FLAGS) plugin generate-manual --configuration debug
+	$(SWIFT) build $(SWIFT_FLAGS) $(RELEASE_FLAGS) --product twvault
+	mkdir -p .build/install
+	.build/release/twvault completion bash > .build/install/twvault.bash
+	.build/release/twvault completion zsh > .build/install/_twvault
+	.build/release/twvault completion fish > .build/install/twvault.fish
+	install -d $(BINDIR) $(MANDIR) $(BASH_COMPLETIONS) $(ZSH_COMPLETIONS) $(FISH_COMPLETIONS)
+	install -s -m 0755 .build/release/twvault $(BINDIR)/twvault
+	install -m 0644 .build/plugins/GenerateManual/outputs/twvault/twvault.1 $(MANDIR)/twvault.1
+	install -m 0644 .build/install/twvault.bash $(BASH_COMPLETIONS)/twvault
+	install -m 0644 .build/install/_twvault $(ZSH_COMPLETIONS)/_twvault
+	install -m 0644 .build/install/twvault.fish $(FISH_COMPLETIONS)/twvault.fish
+
+uninstall:
+	rm -f $(INSTALLED)
 
 clean:
 	rm -rf .build
