@@ -1,8 +1,22 @@
 # twvault — everyday targets. `make demo` and `make test` each install what is missing first.
 SWIFT ?= swift
 RELEASE_FLAGS = -c release --static-swift-stdlib
+# Extra flags for every `swift` call of install (a test passes --ignore-lock: `swift test` holds .build's lock).
+SWIFT_FLAGS ?=
 
-.PHONY: deps build release test demo bench campaigns fuzz lint clean
+# `make install [PREFIX=/usr/local] [DESTDIR=…]`: the stripped static binary, its man page and the
+# completion scripts; `make uninstall` removes exactly these files.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISH_COMPLETIONS = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+INSTALLED = $(BINDIR)/twvault $(MANDIR)/twvault.1 $(BASH_COMPLETIONS)/twvault $(ZSH_COMPLETIONS)/_twvault \
+	$(FISH_COMPLETIONS)/twvault.fish
+
+.PHONY: deps build release test demo bench campaigns fuzz lint clean install uninstall
 
 deps:
 	@scripts/install-deps
@@ -38,6 +52,30 @@ fuzz: deps
 # swift format's lint over every Swift file, with the committed .swift-format; zero findings.
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Fuzz Plugins migrations Package.swift
+
+# The man page comes from argument-parser's GenerateManual plugin, which reads the command
+# definitions from a debug build (`twvault --experimental-dump-help`): the plugin cannot build with
+# --static-swift-stdlib, and a debug build is what `make test` has already made.
+# INSTALL_BUILD chooses the build that is installed (the test suite installs its debug build).
+INSTALL_BUILD ?= $(RELEASE_FLAGS)
+install:
+	$(SWIFT) package $(SWIFT_FLAGS) plugin generate-manual --configuration debug
+	$(SWIFT) build $(SWIFT_FLAGS) $(INSTALL_BUILD) --product twvault
+	mkdir -p .build/install
+	bin=$$($(SWIFT) build $(SWIFT_FLAGS) $(INSTALL_BUILD) --show-bin-path) && \
+	cp "$$bin/twvault" .build/install/twvault
+	.build/install/twvault completion bash > .build/install/twvault.bash
+	.build/install/twvault completion zsh > .build/install/_twvault
+	.build/install/twvault completion fish > .build/install/twvault.fish
+	install -d $(BINDIR) $(MANDIR) $(BASH_COMPLETIONS) $(ZSH_COMPLETIONS) $(FISH_COMPLETIONS)
+	install -s -m 0755 .build/install/twvault $(BINDIR)/twvault
+	install -m 0644 .build/plugins/GenerateManual/outputs/twvault/twvault.1 $(MANDIR)/twvault.1
+	install -m 0644 .build/install/twvault.bash $(BASH_COMPLETIONS)/twvault
+	install -m 0644 .build/install/_twvault $(ZSH_COMPLETIONS)/_twvault
+	install -m 0644 .build/install/twvault.fish $(FISH_COMPLETIONS)/twvault.fish
+
+uninstall:
+	rm -f $(INSTALLED)
 
 clean:
 	rm -rf .build

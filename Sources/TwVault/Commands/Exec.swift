@@ -33,7 +33,8 @@ struct Exec: VaultCommand {
     var ephemeralKey = false
     @Argument(
         parsing: .captureForPassthrough,
-        help: ArgumentHelp("PROFILE [--] [COMMAND [ARGS…]]", valueName: "profile-and-command"))
+        help: ArgumentHelp("PROFILE [--] [COMMAND [ARGS…]]", valueName: "profile-and-command"),
+        completion: CompletionKind.execProfile)
     var words: [String] = []
 
     /// Splits `PROFILE [flags] [--] COMMAND…`.

@@ -20,7 +20,7 @@ struct Export: VaultCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).", completion: CompletionKind.profileNames)
     var profile: String?
     @Option(help: "sh, fish, powershell, dotenv or json (default: fish or powershell when run by that shell, else sh).")
     var format: ExportFormat?

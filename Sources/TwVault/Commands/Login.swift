@@ -26,7 +26,7 @@ struct Login: VaultCommand {
     static let timeoutSeconds = 300
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).", completion: CompletionKind.profileNames)
     var profile: String?
     @Option(help: "Loopback port for the redirect listener.")
     var port: Int = Login.defaultPort

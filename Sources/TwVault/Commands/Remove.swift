@@ -16,7 +16,7 @@ struct Remove: VaultCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile to delete.")
+    @Argument(help: "The profile to delete.", completion: CompletionKind.profileNames)
     var profile: String
     @Flag(help: "Do not ask for confirmation.")
     var yes = false

@@ -14,7 +14,7 @@ struct Rename: VaultCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The current name.")
+    @Argument(help: "The current name.", completion: CompletionKind.profileNames)
     var old: String
     @Argument(help: "The new name.")
     var new: String

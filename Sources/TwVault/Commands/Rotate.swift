@@ -36,7 +36,7 @@ struct Rotate: VaultCommand {
     }
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).", completion: CompletionKind.profileNames)
     var profile: String?
     @Flag(exclusivity: .exclusive)
     var credential: Credential?

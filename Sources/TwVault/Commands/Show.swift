@@ -15,7 +15,7 @@ struct Show: VaultCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).", completion: CompletionKind.profileNames)
     var profile: String?
     @Flag(help: "Print JSON.")
     var json = false

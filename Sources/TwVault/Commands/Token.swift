@@ -18,7 +18,7 @@ struct Token: VaultCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The profile (default: $TWVAULT_PROFILE).")
+    @Argument(help: "The profile (default: $TWVAULT_PROFILE).", completion: CompletionKind.profileNames)
     var profile: String?
     @Flag(help: "Exchange for a new token even if the cached one is still valid.")
     var refresh = false
