@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A parsed JSON document, kept exact enough to tell a number from a numeric string.
 package enum JSONValue: Sendable, Equatable {

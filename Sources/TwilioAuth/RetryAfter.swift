@@ -1,9 +1,9 @@
-import Foundation
+import FoundationEssentials
 
 /// The `Retry-After` header (RFC 9110 §10.2.3): delay-seconds or an IMF-fixdate.
 enum RetryAfter {
     static func parse(_ value: String?, now: Date = Date()) -> Duration? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = value.map({ String($0.trimmingBlanks()) }), !value.isEmpty else { return nil }
         if value.allSatisfy(\.isASCII), let seconds = Int64(value), seconds >= 0 {
             return .seconds(seconds)
         }

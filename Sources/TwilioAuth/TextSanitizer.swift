@@ -132,3 +132,15 @@ package enum TextSanitizer {
         }
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace, and
+    /// what a JSON number written as a string may carry).
+    package func trimmingBlanks() -> SubSequence {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else {
+            return self[endIndex...]
+        }
+        return self[first...last]
+    }
+}

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One OAuth 2.0 grant, with exactly the form fields Twilio's token endpoint takes.
 public enum TokenGrant: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A successful answer of the token endpoint.
 public struct TokenResponse: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
@@ -103,7 +103,7 @@ extension TokenResponse {
         case nil, .null?: return nil
         case .number(let number)?: seconds = number
         case .string(let text)?:
-            guard let number = Double(text.trimmingCharacters(in: .whitespaces)) else {
+            guard let number = Double(text.trimmingBlanks()) else {
                 throw malformed("expires_in is not a number")
             }
             seconds = number

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// HTTP Basic credentials: an Account SID with its auth token, or an API key SID with its secret.
 public struct BasicCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {

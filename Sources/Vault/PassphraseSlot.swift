@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VaultCrypto
 
 /// One passphrase that opens the vault (docs/FORMAT.md, "Slots").
@@ -109,7 +109,7 @@ public enum Passphrase {
         if isASCII { return passphrase }
         let nfc: [UInt8] = passphrase.withUnsafeBytes { bytes in
             let text = String(decoding: bytes, as: UTF8.self)
-            return Array(text.precomposedStringWithCanonicalMapping.utf8)
+            return text._nfcCodeUnits
         }
         var copy = nfc
         defer { for index in copy.indices { copy[index] = 0 } }

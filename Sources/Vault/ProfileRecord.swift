@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VaultCrypto
 
 /// A profile's credentials and settings: the payload of its `profile` record.

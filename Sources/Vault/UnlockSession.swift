@@ -1,6 +1,12 @@
-import Foundation
+import FoundationEssentials
 import VaultCrypto
 import VaultStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Timed unlocks (docs/FORMAT.md, "Unlock sessions").
 ///

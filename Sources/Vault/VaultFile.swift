@@ -1,7 +1,13 @@
-import Foundation
+import FoundationEssentials
 import VaultCrypto
 import VaultMigrations
 import VaultStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// An opened, still locked vault: names, slots and the vault id are readable; nothing sealed is.
 public final class VaultFile {

@@ -1,6 +1,12 @@
-import Foundation
+import FoundationEssentials
 import Vault
 import VaultCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The global options as plain values: what `VaultAccess` needs, buildable without
 /// ArgumentParser by the hot-path parser.

@@ -1,5 +1,5 @@
 internal import CSQLite
-import Foundation
+import FoundationEssentials
 
 /// A compiled SQL statement, finalized in `deinit`.
 public final class Statement {

@@ -56,7 +56,7 @@ struct Show: VaultCommand {
         let width = lines.map(\.0.count).max() ?? 0
         access.context.output.stdout(
             lines.map {
-                $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Names.terminalSafe($0.1) + "\n"
+                $0.0.padded(to: width) + "  " + Names.terminalSafe($0.1) + "\n"
             }.joined())
     }
 }

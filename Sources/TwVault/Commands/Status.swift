@@ -66,7 +66,7 @@ struct Status: VaultCommand {
         }
         let width = lines.map(\.0.count).max() ?? 0
         access.context.output.stdout(
-            lines.map { $0.0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.1 + "\n" }.joined())
+            lines.map { $0.0.padded(to: width + 2) + $0.1 + "\n" }.joined())
     }
 
     /// What can be said without a passphrase: any failure leaves a field empty, never an error.

@@ -1,4 +1,10 @@
-import Foundation
+import FoundationEssentials
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Named crash points for the crash tests. Compiled into debug builds only: a release
 /// binary has no way to stop itself half-way through a rotation.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import TwilioAuth
 import Vault
 
@@ -87,7 +87,8 @@ enum OAuthRotationMessage: RotationMessage {
             return "the new client secret of '\(profile)' is the one already stored"
         case .clientSecretRefused(let profile, let error):
             // The endpoint's own sentence, which names the profile in its hint.
-            let reason = error.message(profile: profile).trimmingCharacters(in: ["."])
+            var reason = error.message(profile: profile)
+            while reason.hasSuffix(".") { reason.removeLast() }
             return
                 "the token endpoint did not accept the new client secret of '\(profile)' (\(reason)); nothing was stored and the current secret stays"
         }
