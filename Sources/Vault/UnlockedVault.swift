@@ -182,6 +182,22 @@ public final class UnlockedVault {
 
     // MARK: Verification
 
+    /// The vault MAC recomputed over every slot and record, in one read transaction: `verify`'s
+    /// check of the whole vault without opening each record (a keyed hash per row). Throws
+    /// `tampered` when a row was added, deleted, replaced or rolled back.
+    ///
+    /// Reads do not check it; commands about to make a request with a side effect at Twilio
+    /// (rotating, deleting a key, refreshing a token) do, first: a rolled-back `rotation`
+    /// record could otherwise make them delete the key that is current.
+    public func checkIntegrity() throws(VaultError) {
+        try translating(path: path) {
+            try connection.readTransaction {
+                let (count, sum) = try Integrity.sumAll(connection, keys: keys)
+                try Integrity.verify(connection, keys: keys, count: count, sum: sum)
+            }
+        }
+    }
+
     /// Checks every slot's structure, every record and the vault MAC, recomputed over every
     /// record in the same pass. Returns one line per failure; empty means the vault is intact.
     public func verify() -> [String] {

@@ -41,6 +41,8 @@ public enum AccessTokens {
             access.context.output.note("another process refreshed the token of '\(name)'")
             return cached
         }
+        // Before the request: a rolled-back record must not be the one exchanged and replaced.
+        try vault.checkIntegrity()
         let record = try vault.profile(name)
         let token = try await access.context.output.transient("waiting for \(hostOf(tokenURL(record, access: access)))")
         {
@@ -61,8 +63,7 @@ public enum AccessTokens {
         guard let clientID = record.clientID else {
             throw OperationError.usage("profile '\(profile)' has no OAuth client: add one with --client-id")
         }
-        let endpoint = TokenEndpoint(
-            url: tokenURL(record, access: access), transport: try access.context.http.transport())
+        let endpoint = try self.endpoint(record, access: access)
         do {
             if let refreshToken = record.refreshToken {
                 access.context.output.note("refreshing the access token of '\(profile)' at \(hostOf(endpoint.url))")
@@ -86,7 +87,17 @@ public enum AccessTokens {
 
     /// The profile's token URL, else `$TWVAULT_TOKEN_URL`, else Twilio's.
     public static func tokenURL(_ record: ProfileRecord, access: VaultAccess) -> String {
-        record.tokenURL ?? access.context.env("TWVAULT_TOKEN_URL") ?? TokenEndpoint.defaultURL
+        record.tokenURL ?? EndpointOverride.token.url(access.context)
+    }
+
+    /// The profile's token endpoint. When `$TWVAULT_TOKEN_URL` chose it, its first request
+    /// warns (a token URL stored in the profile does not).
+    public static func endpoint(_ record: ProfileRecord, access: VaultAccess) throws -> TokenEndpoint {
+        let transport = try access.context.http.transport()
+        return TokenEndpoint(
+            url: tokenURL(record, access: access),
+            transport: record.tokenURL == nil
+                ? EndpointOverride.watching([.token], context: access.context, transport: transport) : transport)
     }
 
     public static func hostOf(_ url: String) -> String {

@@ -125,6 +125,8 @@ public struct Output: Sendable {
     public let console: any Console
     public var quiet = false
     public var verbose = false
+    /// The keys of the warnings `warnOnce` gave; shared by every copy of this output.
+    private let given = NIOLockedValueBox<Set<String>>([])
 
     public init(console: any Console) { self.console = console }
 
@@ -138,6 +140,13 @@ public struct Output: Sendable {
     /// A warning, unless --quiet.
     public func warn(_ text: String) {
         if !quiet { console.write("twvault: warning: \(Names.terminalSafe(text))\n", to: .standardError) }
+    }
+
+    /// A warning given at most once for `key` by this output (one process, in production), even
+    /// with --quiet: for what the user must not miss, such as where credentials are sent.
+    public func warnOnce(_ key: String, _ text: String) {
+        let first = given.withLockedValue { $0.insert(key).inserted }
+        if first { console.write("twvault: warning: \(Names.terminalSafe(text))\n", to: .standardError) }
     }
 
     /// A note for --verbose. Never pass secrets.

@@ -112,6 +112,13 @@ struct RotationFixture {
 
     var account: StandInAccount { standIn.account(Harness.accountSID)! }
 
+    /// `127.0.0.1:PORT`: how the warnings about redirected endpoints name the stand-in.
+    var standInHost: String {
+        var host = Substring(standIn.baseURL)
+        if let scheme = host.range(of: "://") { host = host[scheme.upperBound...] }
+        return String(host.prefix { $0 != "/" })
+    }
+
     /// Whether the vault's current API key is one the stand-in accepts (SID and secret).
     func vaultKeyIsAccepted() async throws -> Bool {
         let variables = try await exported()

@@ -90,12 +90,20 @@ struct Add: VaultCommand {
 
         let path = access.vaultPath
         let vault: UnlockedVault
+        var lock: ProfileLock?
+        defer { withExtendedLifetime(lock) {} }
         if SecureFilesProbe.exists(path) {
             let file = try access.open()
             let exists = try file.hasProfile(profile)
             if exists, !force { throw VaultError.profileExists(profile) }
             vault = try access.unlock(file)
-            if exists { try ProfileEditing.confirmReplacement(of: profile, vault: vault, context: context) }
+            if exists {
+                try ProfileEditing.confirmReplacement(of: profile, vault: vault, context: context)
+                // What only the replaced records know of at Twilio is settled before any secret is
+                // typed (a refusal loses no typing), and the lock kept until they are replaced.
+                lock = try await TwilioLeftovers.settle(
+                    profile: profile, vault: vault, access: access, purpose: .replace(profile))
+            }
             input = try SecretQuestions.ask(questions, into: input, console: context.console)
         } else {
             let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: true)

@@ -74,7 +74,7 @@ struct Exec: VaultCommand {
         let (name, noToken, ephemeralKey, command) = try split(context: context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
-        await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
+        try await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         if ephemeralKey {
             try await runWithEphemeralKey(name: name, record: record, command: command, vault: vault, access: access)
         }

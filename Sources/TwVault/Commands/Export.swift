@@ -68,7 +68,7 @@ struct Export: VaultCommand {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
-        await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
+        try await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         let token: String?
         do {
             token =

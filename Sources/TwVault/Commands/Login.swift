@@ -56,8 +56,9 @@ struct Login: VaultCommand {
         guard let clientID = record.clientID else {
             throw OperationError.usage("profile '\(name)' has no OAuth client: add one with --client-id")
         }
-        let endpoint = TokenEndpoint(
-            url: AccessTokens.tokenURL(record, access: access), transport: try access.context.http.transport())
+        // The exchange replaces the stored refresh token: not on top of a damaged vault.
+        try vault.checkIntegrity()
+        let endpoint = try AccessTokens.endpoint(record, access: access)
         let token: TokenResponse
         do {
             if let code, let redirectUri {
@@ -95,9 +96,10 @@ struct Login: VaultCommand {
         }
         do {
             let url = try AuthorizeURL.make(
-                base: access.context.env("TWVAULT_AUTHORIZE_URL") ?? AuthorizeURL.defaultURL, clientID: clientID,
+                base: EndpointOverride.authorize.url(access.context), clientID: clientID,
                 redirectURI: listener.redirectURI, scope: scope ?? record.scope ?? "offline_access", state: state,
                 pkce: pkce)
+            EndpointOverride.authorize.warnIfRedirected(access.context)
             access.context.output.info("Open this URL to sign in (waiting up to \(Login.timeoutSeconds / 60) minutes):")
             access.context.output.info(url)
             if !noBrowser { openBrowser(url, context: access.context) }

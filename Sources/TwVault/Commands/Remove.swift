@@ -8,7 +8,9 @@ struct Remove: VaultCommand {
         abstract: "Delete a profile and everything stored for it.",
         discussion: """
             Asks for confirmation on a terminal; without one, --yes is required. The old ciphertext is \
-            checkpointed out of the file.
+            checkpointed out of the file. An interrupted rotation of the profile is finished (or undone) \
+            and leftover ephemeral API keys are deleted at Twilio first; when Twilio cannot be reached, \
+            nothing is removed (exit 75).
 
             Examples:
               twvault remove acme-old
@@ -44,6 +46,11 @@ struct Remove: VaultCommand {
             }
         }
         let vault = try access.unlock(file)
+        // An unfinished rotation or a leftover ephemeral key is settled at Twilio first (or the
+        // removal refused): the records about to go are the only trace of those credentials.
+        let lock = try await TwilioLeftovers.settle(
+            profile: profile, vault: vault, access: access, purpose: .remove(profile))
+        defer { withExtendedLifetime(lock) {} }
         try vault.removeProfile(profile)
         access.context.output.info("removed profile '\(profile)'")
     }

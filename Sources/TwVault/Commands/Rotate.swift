@@ -69,7 +69,9 @@ struct Rotate: VaultCommand {
         // Two rotations of one profile (or a rotation and a token refresh) never overlap.
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
         defer { withExtendedLifetime(lock) {} }
-        await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
+        // Before any request: a rolled-back `rotation` record must not steer what is deleted.
+        try vault.checkIntegrity()
+        try await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         let run = RotationRun(name: name, vault: vault, access: access, holding: lock)
 
         var kind = credential ?? (record.apiKeySID != nil ? .apiKey : .refreshToken)

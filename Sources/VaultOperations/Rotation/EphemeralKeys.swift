@@ -28,6 +28,8 @@ public enum EphemeralKeys {
             record, profile: profile, purpose: "an ephemeral API key")
         let entry = EphemeralKeyLedger.Entry(id: RotationID.make(), createdAt: access.context.now())
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: lockName(entry), timeoutMilliseconds: 2000)
+        // Before the request: the key is made with the profile's auth token.
+        try vault.checkIntegrity()
         try update(profile: profile, vault: vault, now: access.context.now()) { $0.keys.append(entry) }
         let key: NewAPIKey
         do {
@@ -93,14 +95,18 @@ public enum EphemeralKeys {
     }
 
     /// Deletes leftover ephemeral keys of any profile. Costs one index lookup when there are
-    /// none, so commands on the hot path may call it; never fails the command.
-    public static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess) async {
+    /// none, so commands on the hot path may call it. When there are some, the vault MAC is
+    /// checked before any request, and a mismatch (`VaultError.tampered`) is the one failure
+    /// it throws: a key that cannot be deleted yet only warns.
+    public static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess) async throws(VaultError) {
         let profiles: [String]
         do {
             profiles = try vault.profiles(withRecord: .ephemeralKeys, limit: 8)
         } catch {
             return
         }
+        guard !profiles.isEmpty else { return }
+        try vault.checkIntegrity()
         for profile in profiles {
             do {
                 guard let ledger = try vault.record(EphemeralKeyLedger.self, profile: profile, kind: .ephemeralKeys)

@@ -35,8 +35,7 @@ public struct OAuthRotation {
         let record = try run.profile()
         guard let clientID = record.clientID else { throw run.usage(Message.noClient(profile: name)) }
         guard secret != record.clientSecret else { throw run.usage(Message.sameClientSecret(profile: name)) }
-        let endpoint = TokenEndpoint(
-            url: AccessTokens.tokenURL(record, access: run.access), transport: try run.access.context.http.transport())
+        let endpoint = try AccessTokens.endpoint(record, access: run.access)
         let token: TokenResponse
         do {
             token = try await endpoint.clientCredentials(

@@ -30,16 +30,19 @@ public struct RotationFailure: Error, CustomStringConvertible {
 }
 
 /// Base URLs of Twilio's REST APIs: `$TWVAULT_API_URL` and `$TWVAULT_ACCOUNTS_URL`, else Twilio's.
+/// The first request to a redirected one warns (`EndpointOverride`).
 public struct TwilioEndpoints {
     public var apiBaseURL: String
     public var accountsBaseURL: String
 
     public let http: HTTPClientProvider
+    let context: Context
 
     public init(context: Context) {
+        self.context = context
         http = context.http
-        apiBaseURL = context.env("TWVAULT_API_URL") ?? TwilioAPI.defaultAPIBaseURL
-        accountsBaseURL = context.env("TWVAULT_ACCOUNTS_URL") ?? TwilioAPI.defaultAccountsBaseURL
+        apiBaseURL = EndpointOverride.api.url(context)
+        accountsBaseURL = EndpointOverride.accounts.url(context)
     }
 
     /// A REST client for `accountSID`, authenticated as `username:password` (the account SID
@@ -47,7 +50,8 @@ public struct TwilioEndpoints {
     public func api(accountSID: String, username: String, password: String) throws -> TwilioAPI {
         TwilioAPI(
             accountSID: accountSID, credentials: BasicCredentials(username: username, password: password),
-            transport: try http.transport(), apiBaseURL: apiBaseURL, accountsBaseURL: accountsBaseURL)
+            transport: EndpointOverride.watching([.api, .accounts], context: context, transport: try http.transport()),
+            apiBaseURL: apiBaseURL, accountsBaseURL: accountsBaseURL)
     }
 
     /// A client that may manage keys and tokens: standard API keys cannot, so the profile's

@@ -88,7 +88,12 @@ import VaultOperations
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
         #expect(result.stderr.contains("twvault export org --no-token"))
         #expect(!result.stderr.contains("errno") && !result.stderr.contains("client-secret-value"))
-        #expect(result.stderr.split(separator: "\n").count == 1)
+        // The error, and the warning that the token endpoint is not Twilio's.
+        #expect(linesBesideEndpointWarnings(result.stderr).count == 1)
+        #expect(
+            endpointWarnings(result.stderr) == [
+                "twvault: warning: sending credentials to 127.0.0.1:9 (TWVAULT_TOKEN_URL), not Twilio"
+            ])
     }
 
     @Test func aKeyDerivationOnATerminalShowsATransientLine() async throws {

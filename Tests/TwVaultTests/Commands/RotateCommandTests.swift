@@ -226,7 +226,12 @@ extension RotationSuites {
                 let result = await f.call(["rotate", "p", "--api-key"])
                 #expect(result.status == failure.exitCode, "\(result.stderr)")
                 for phrase in failure.says { #expect(result.stderr.contains(phrase), "\(result.stderr)") }
-                #expect(result.stderr.split(separator: "\n").count == 1)
+                #expect(linesBesideEndpointWarnings(result.stderr).count == 1, "\(result.stderr)")
+                // Keys are managed through the REST API alone: one warning, naming its variable.
+                #expect(
+                    endpointWarnings(result.stderr) == [
+                        "twvault: warning: sending credentials to \(f.standInHost) (TWVAULT_API_URL), not Twilio"
+                    ])
                 // Old key current and working; nothing left at Twilio; nothing pending.
                 #expect(try await f.exported()["TWILIO_API_KEY"] == Harness.apiKeySID)
                 #expect(try await f.vaultKeyIsAccepted())
@@ -333,7 +338,13 @@ extension RotationSuites {
                 let result = await f.call(["rotate", "p", "--auth-token"])
                 #expect(result.status == failure.exitCode, "\(result.stderr)")
                 for phrase in failure.says { #expect(result.stderr.contains(phrase), "\(result.stderr)") }
-                #expect(result.stderr.split(separator: "\n").count == 1)
+                #expect(linesBesideEndpointWarnings(result.stderr).count == 1, "\(result.stderr)")
+                // The Accounts API first (the secondary token), then maybe the REST API: one
+                // warning for each variable contacted, never two for one.
+                let warnings = endpointWarnings(result.stderr)
+                #expect(warnings.first?.contains("(TWVAULT_ACCOUNTS_URL)") == true, "\(result.stderr)")
+                #expect(Set(warnings).count == warnings.count)
+                #expect(warnings.allSatisfy { $0.contains(" to \(f.standInHost) (") })
                 #expect(try await f.exported()["TWILIO_AUTH_TOKEN"] == Harness.authToken)
                 #expect(f.account.authToken == Harness.authToken)
                 #expect(f.account.secondaryAuthToken == nil)
