@@ -10,19 +10,20 @@ import VaultStore
 
 /// Timed unlocks (docs/FORMAT.md, "Unlock sessions").
 ///
-/// `TWVAULT_SESSION` = "twv1." || base64url(session_id (16) || session_key (32)). The file
+/// A token = "twv2." || hex(vault_id) || "." || base64url(session_id (16) || session_key (32)),
+/// one entry of `TWVAULT_SESSION` (`SessionVariable`: one entry per vault). The file
 /// `<dir>/<hex vault_id>-<hex session_id>.session` holds
 /// "TWVSESS2" || u64be expires_at || nonce (24) || secretbox(vault_id || session_id ||
 /// u64be expires_at || u64be lock_generation || DEK, session_key). Neither half alone yields
 /// the data key: the environment variable holds no key material for the vault, the file
 /// holds it only sealed. The sealed lock generation ties the session to the vault's state:
 /// after `lock` raises it, the session is over even if its file was not found and removed.
-/// Files of the first layout ("TWVSESS1", no generation) count as generation 0.
+/// Files of the first layout ("TWVSESS1", no generation) count as generation 0; tokens of the
+/// first layout ("twv1.", no vault id) still open their vault.
 public struct SessionStore: Sendable {
     public let directory: String
     static let magic = Array("TWVSESS2".utf8)
     static let firstMagic = Array("TWVSESS1".utf8)
-    static let tokenPrefix = "twv1."
     /// The longest unlock allowed (24 h).
     public static let maximumTTL: Int64 = 24 * 3600
 
@@ -112,21 +113,43 @@ public struct SessionStore: Sendable {
                 (out.baseAddress! + 16).copyMemory(from: key.baseAddress!, byteCount: 32)
             }
         }
-        return SessionStore.tokenPrefix + tokenBytes.withUnsafeBytes { ByteEncoding.base64URL($0) }
+        return SessionVariable.Entry(
+            vaultIDHex: vault.file.vaultIDHex, body: tokenBytes.withUnsafeBytes { ByteEncoding.base64URL($0) }
+        ).text
     }
 
-    /// Opens `file` with the data key held by the session `token`. An expired session is
-    /// refused (77) and its file removed.
+    /// Opens `file` with the data key held by its entry in `token`, a `TWVAULT_SESSION` value
+    /// (one token, or one per vault). An expired session is refused (77) and its file removed.
     public func unlock(_ file: VaultFile, token: String, now: Int64 = Clock.now()) throws(VaultError) -> UnlockedVault {
-        guard token.hasPrefix(SessionStore.tokenPrefix),
-            let decoded = try? ByteEncoding.secretFromBase64URL(
-                String(token.dropFirst(SessionStore.tokenPrefix.count))),
-            decoded.count == 48
-        else {
-            throw .sessionInvalid("malformed token")
+        try open(file, session: token, now: now).vault
+    }
+
+    /// `unlock`, also saying when the session that opened the vault ends. The entries for this
+    /// vault are tried newest first; when none opens it, the error is the newest one's. A value
+    /// with no well-formed entry is malformed; one with entries of other vaults only holds no
+    /// unlock of this vault.
+    public func open(_ file: VaultFile, session value: String, now: Int64 = Clock.now()) throws(VaultError) -> (
+        vault: UnlockedVault, expiresAt: Int64
+    ) {
+        let variable = SessionVariable(value)
+        guard !variable.entries.isEmpty else { throw .sessionInvalid("malformed token") }
+        let candidates = variable.candidates(forVaultIDHex: file.vaultIDHex)
+        var newestError: VaultError?
+        for entry in candidates {
+            do {
+                return try open(file, entry: entry, now: now)
+            } catch {
+                if newestError == nil { newestError = error }
+            }
         }
-        let sessionID = decoded.withUnsafeBytes { Array($0[0..<16]) }
-        let sessionKey = decoded.slice(16..<48)
+        throw newestError ?? .sessionNotForThisVault
+    }
+
+    func open(_ file: VaultFile, entry: SessionVariable.Entry, now: Int64) throws(VaultError) -> (
+        vault: UnlockedVault, expiresAt: Int64
+    ) {
+        guard let decoded = entry.decoded() else { throw .sessionInvalid("malformed token") }
+        let (sessionID, sessionKey) = decoded
         let path = fileName(vaultID: file.vaultIDHex, sessionID: sessionID)
         let bytes: [UInt8]
         do {
@@ -181,7 +204,7 @@ public struct SessionStore: Sendable {
         guard generation == current else {
             throw .sessionInvalid("the session names a lock generation this vault has not reached")
         }
-        return try file.unlock(dataKey: plaintext.slice(keyOffset..<keyOffset + 32))
+        return (try file.unlock(dataKey: plaintext.slice(keyOffset..<keyOffset + 32)), parsed.expires)
     }
 
     /// Ends every unlock of the vault with this id. Returns how many were ended.

@@ -8,6 +8,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case noPassphraseSource
     case sessionExpired
     case sessionInvalid(String)
+    /// `TWVAULT_SESSION` holds unlocks of other vaults only.
+    case sessionNotForThisVault
     case vaultNotFound(path: String)
     case vaultExists(path: String)
     case profileNotFound(String)
@@ -31,7 +33,9 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var exitCode: Int32 {
         switch self {
-        case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile: 77
+        case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .sessionNotForThisVault,
+            .insecureFile:
+            77
         case .vaultNotFound, .profileNotFound, .slotNotFound: 66
         case .profileExists, .slotExists, .vaultExists: 73
         case .invalidName, .lastSlot, .tooManySlots: 64
@@ -48,7 +52,10 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noPassphraseSource:
             "no passphrase: run `eval \"$(twvault unlock)\"` in a terminal, or set TWVAULT_PASSPHRASE_FILE or TWVAULT_PASSPHRASE_FD"
         case .sessionExpired: "the unlock has expired or was locked: run `eval \"$(twvault unlock)\"` again"
-        case let .sessionInvalid(why): "TWVAULT_SESSION is not valid for this vault (\(why)): unset it or unlock again"
+        case let .sessionInvalid(why):
+            "TWVAULT_SESSION is not valid for this vault (\(why)): run `eval \"$(twvault unlock)\"` again"
+        case .sessionNotForThisVault:
+            "TWVAULT_SESSION holds no unlock of this vault (only of others): run `eval \"$(twvault unlock)\"` for it"
         case let .vaultNotFound(path): "no vault at \(path): create one with `twvault init` or `twvault add`"
         case let .vaultExists(path): "a vault already exists at \(path): use it, or choose another --vault path"
         case let .profileNotFound(name): "no profile named '\(Names.printable(name))': see `twvault list`"

@@ -56,7 +56,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
 
     public init(_ error: VaultError) {
         switch error {
-        case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .insecureFile:
+        case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .sessionNotForThisVault,
+            .insecureFile:
             self = .noPermission
         case .vaultNotFound, .profileNotFound, .slotNotFound: self = .noInput
         case .profileExists, .slotExists, .vaultExists: self = .cannotCreate

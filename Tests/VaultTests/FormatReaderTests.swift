@@ -144,6 +144,34 @@ struct FormatReaderTests {
         }
     }
 
+    @Test("the reader picks its vault's entry from a value with several vaults' entries and junk")
+    func readsSessionAmongOthers() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/vault.db"
+            let vault = try TestVault.create(path)
+            let record = TestVault.profile(67)
+            try vault.addProfile("p", record)
+            let other = try TestVault.create("\(directory)/other.db")
+            let store = SessionStore(directory: "\(directory)/sessions")
+            let token = try store.create(for: vault, ttl: 600)
+            let otherToken = try store.create(for: other, ttl: 600)
+            let environment = ["TWVAULT_SESSION_DIR": store.directory]
+            for value in [
+                "junk:\(token):\(otherToken)", "\(otherToken):twv1.!!:\(token)",
+                "\(otherToken):twv1.\(token.suffix(64))",
+            ] {
+                let output = try Self.run(
+                    ["--session", path], environment: environment.merging(["TWVAULT_SESSION": value]) { $1 })
+                #expect(output.status == 0, "\(output.stderr)")
+                Self.expectProfile(output.json["p"]?["profile"], equals: record)
+            }
+            let none = try Self.run(
+                ["--session", path], environment: environment.merging(["TWVAULT_SESSION": otherToken]) { $1 })
+            #expect(none.status == 77)
+            #expect(none.stderr.contains("no unlock of this vault"))
+        }
+    }
+
     @Test("the reader agrees on failures: wrong passphrase 77, tampered 65, newer format 78, weak slot 78")
     func readerFailures() throws {
         try withTemporaryDirectory { directory in

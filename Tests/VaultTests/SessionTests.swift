@@ -20,8 +20,9 @@ struct SessionTests {
             let record = TestVault.profile(50)
             try vault.addProfile("p", record)
             let token = try store.create(for: vault, ttl: 3600)
-            #expect(token.hasPrefix("twv1."))
-            #expect(token.count == 5 + 64) // base64url of 48 bytes
+            // The vault it opens, then base64url of 48 bytes.
+            #expect(token.hasPrefix("twv2." + vault.file.vaultIDHex + "."))
+            #expect(token.count == 5 + 32 + 1 + 64)
             // A passphrase unlock would now stop at the policy check before any Argon2id run.
             try tamper(path, "UPDATE slot SET ops_limit = 1099511627776")
             #expect(vaultError { _ = try TestVault.unlock(path) }?.isKDFOutsidePolicy == true)
@@ -80,18 +81,23 @@ struct SessionTests {
         }
     }
 
-    @Test("a token for vault A does not open vault B, even with A's session file renamed for B")
+    @Test("a token for vault A does not open vault B, even renamed for B with A's session file renamed too")
     func otherVault() throws {
         try withTemporaryDirectory { directory in
             let store = SessionStore(directory: "\(directory)/sessions")
             let a = try TestVault.create("\(directory)/a.db")
             let b = try TestVault.create("\(directory)/b.db")
             let token = try store.create(for: a, ttl: 600)
-            #expect(vaultError { _ = try store.unlock(b.file, token: token) }?.exitCode == 77)
+            let unnamed = vaultError { _ = try store.unlock(b.file, token: token) }
+            #expect(unnamed == .sessionNotForThisVault)
+            #expect(unnamed?.exitCode == 77)
+            // The same session key under B's id: the sealed vault id still says A.
+            let forged = "twv2.\(b.file.vaultIDHex)." + token.suffix(64)
+            #expect(vaultError { _ = try store.unlock(b.file, token: forged) } == .sessionExpired)
             let name = try #require(Self.sessionFiles(store.directory).first)
             let renamed = b.file.vaultIDHex + name.dropFirst(a.file.vaultIDHex.count)
             #expect(rename("\(store.directory)/\(name)", "\(store.directory)/\(renamed)") == 0)
-            let error = vaultError { _ = try store.unlock(b.file, token: token) }
+            let error = vaultError { _ = try store.unlock(b.file, token: forged) }
             #expect(error == .sessionInvalid("the session belongs to another vault"))
             #expect(error?.exitCode == 77)
         }
@@ -104,14 +110,15 @@ struct SessionTests {
             let vault = try TestVault.create("\(directory)/vault.db")
             for bad in [
                 "", "twv1.", "twv2." + String(repeating: "A", count: 64), "twv1." + String(repeating: "A", count: 63),
-                "twv1.!!",
+                "twv1.!!", "twv2.\(vault.file.vaultIDHex)." + String(repeating: "A", count: 63),
+                "twv2.\(vault.file.vaultIDHex.uppercased())." + String(repeating: "A", count: 64), ":::",
             ] {
                 #expect(
                     vaultError { _ = try store.unlock(vault.file, token: bad) } == .sessionInvalid("malformed token"))
             }
             let token = try store.create(for: vault, ttl: 600, now: 1_000)
             // Another key for the same session id: the file does not open.
-            let forged = String(token.prefix(5 + 22)) + String(repeating: "A", count: 42)
+            let forged = String(token.dropLast(64 - 22)) + String(repeating: "A", count: 42)
             #expect(vaultError { _ = try store.unlock(vault.file, token: forged, now: 1_000) }?.exitCode == 77)
             let file = "\(store.directory)/\(try #require(Self.sessionFiles(store.directory).first))"
             let original = try #require(fileBytes(file))

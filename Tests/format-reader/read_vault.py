@@ -131,11 +131,42 @@ def b64url_decode(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def unlock_with_session(vault_id, lock_generation):
-    token = os.environ.get("TWVAULT_SESSION", "")
-    if not token.startswith("twv1."):
+B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def session_entries(value, vault_id):
+    """The entries of a TWVAULT_SESSION value that may open this vault, newest first: those
+    naming it ("twv2.<hex vault_id>.<body>"), then first-layout tokens ("twv1.<body>")."""
+    named, unnamed, well_formed = [], [], 0
+    for piece in reversed(value.split(":")):
+        if piece.startswith("twv2.") and len(piece) == 5 + 32 + 1 + 64 and piece[37] == "." \
+                and all(c in "0123456789abcdef" for c in piece[5:37]) and set(piece[38:]) <= B64URL:
+            well_formed += 1
+            if piece[5:37] == vault_id.hex():
+                named.append(piece[38:])
+        elif piece.startswith("twv1.") and len(piece) == 5 + 64 and set(piece[5:]) <= B64URL:
+            well_formed += 1
+            unnamed.append(piece[5:])
+    if not well_formed:
         raise Failure(77, "malformed session token")
-    raw = b64url_decode(token[len("twv1."):])
+    candidates = named + unnamed
+    if not candidates:
+        raise Failure(77, "TWVAULT_SESSION holds no unlock of this vault")
+    return candidates[:16]
+
+
+def unlock_with_session(vault_id, lock_generation):
+    first_failure = None
+    for body in session_entries(os.environ.get("TWVAULT_SESSION", ""), vault_id):
+        try:
+            return unlock_with_session_entry(vault_id, lock_generation, body)
+        except Failure as failure:
+            first_failure = first_failure or failure
+    raise first_failure
+
+
+def unlock_with_session_entry(vault_id, lock_generation, body):
+    raw = b64url_decode(body)
     if len(raw) != 48:
         raise Failure(77, "malformed session token")
     session_id, session_key = raw[:16], raw[16:]

@@ -10,8 +10,9 @@ struct ShellInit: VaultCommand {
               twvault use PROFILE [--no-token]   set the profile's variables in this shell; on any
                                                  failure none are left set
               twvault use --off                  unset them all
-              twvault unlock …                   set TWVAULT_SESSION in this shell
-              twvault lock                       end every unlock, and unset TWVAULT_SESSION
+              twvault unlock …                   add the vault's unlock to TWVAULT_SESSION in this shell
+              twvault lock                       end every unlock of the vault, and take it out of
+                                                 TWVAULT_SESSION (other vaults' unlocks stay)
             It also installs completion (commands, options, profile names) and `twvault_prompt`, which \
             prints the active profile without starting a process (an optional printf format is \
             applied when a profile is active). Nothing else is defined but names starting with _twvault.
@@ -215,15 +216,18 @@ enum ShellIntegration {
         }
 
         _twvault__lock() {
-            local _twvault_word _twvault_status=0
-            command twvault lock "$@" || _twvault_status=$?
-            [ "$_twvault_status" -eq 0 ] || return "$_twvault_status"
+            local _twvault_word _twvault_output _twvault_status=0
             for _twvault_word in "$@"; do
                 case $_twvault_word in
-                -h | --help) return 0 ;;
+                -h | --help | --format | --format=*)
+                    command twvault lock "$@"
+                    return
+                    ;;
                 esac
             done
-            unset -v TWVAULT_SESSION
+            _twvault_output=$(command twvault lock "$@" --format sh) || _twvault_status=$?
+            [ "$_twvault_status" -eq 0 ] || return "$_twvault_status"
+            eval "$_twvault_output"
         }
 
         # The active profile for a prompt, with builtins only. $1: a printf format (default %s),
@@ -341,16 +345,19 @@ enum ShellIntegration {
 
         _twvault__lock() {
             emulate -L zsh
-            local _twvault_word
+            local _twvault_word _twvault_output
             local -i _twvault_status=0
-            command twvault lock "$@" || _twvault_status=$?
-            (( _twvault_status == 0 )) || return $_twvault_status
             for _twvault_word in "$@"; do
                 case $_twvault_word in
-                (-h | --help) return 0 ;;
+                (-h | --help | --format | --format=*)
+                    command twvault lock "$@"
+                    return
+                    ;;
                 esac
             done
-            unset TWVAULT_SESSION
+            _twvault_output=$(command twvault lock "$@" --format sh) || _twvault_status=$?
+            (( _twvault_status == 0 )) || return $_twvault_status
+            eval "$_twvault_output"
         }
 
         # The active profile for a prompt, with builtins only. $1: a printf format (default %s),
@@ -475,10 +482,18 @@ enum ShellIntegration {
         end
 
         function _twvault__lock
-            command twvault lock $argv; or return
-            contains -- -h $argv; or contains -- --help $argv; and return 0
-            set -eg TWVAULT_SESSION
-            return 0
+            set -l word
+            for word in $argv
+                switch $word
+                    case -h --help --format '--format=*'
+                        command twvault lock $argv
+                        return
+                end
+            end
+            set -l output (command twvault lock $argv --format fish)
+            set -l code $status
+            test $code -eq 0; or return $code
+            printf '%s\n' $output | source
         end
 
         # The active profile for a prompt, with builtins only. $argv[1]: a printf format

@@ -77,14 +77,14 @@ struct Status: VaultCommand {
         guard let file = try? access.open() else { return report }
         report.exists = true
         if let name = report.profile { report.profileExists = (try? file.hasProfile(name)) ?? nil }
-        guard let token = context.env("TWVAULT_SESSION"),
-            let vault = try? access.sessions.unlock(file, token: token, now: context.now())
+        // This vault's entry of TWVAULT_SESSION; the unlocks of other vaults say nothing here.
+        guard let value = context.env("TWVAULT_SESSION"),
+            let opened = try? access.sessions.open(file, session: value, now: context.now())
         else { return report }
+        let vault = opened.vault
         report.unlocked = true
-        if let expires = access.sessions.expiry(of: token, vaultIDHex: file.vaultIDHex) {
-            report.unlockExpiresAt = Timestamps.rfc3339(expires)
-            report.unlockSecondsLeft = max(0, expires - context.now())
-        }
+        report.unlockExpiresAt = Timestamps.rfc3339(opened.expiresAt)
+        report.unlockSecondsLeft = max(0, opened.expiresAt - context.now())
         if let name = report.profile, report.profileExists == true, let record = try? vault.profile(name) {
             if let sid = context.env("TWILIO_ACCOUNT_SID") { report.accountSIDMatches = sid == record.accountSID }
             if let cached = try? vault.record(CachedToken.self, profile: name, kind: .token) {

@@ -8,7 +8,9 @@ struct Unlock: VaultCommand {
         abstract: "Unlock the vault for a while in this shell.",
         discussion: """
             Asks for the passphrase once and prints `export TWVAULT_SESSION='…'`; later commands in \
-            that shell need no passphrase until the TTL ends (default 1h, at most 24h) or `twvault lock`.
+            that shell need no passphrase until the TTL ends (default 1h, at most 24h) or `twvault lock`. \
+            TWVAULT_SESSION holds one unlock per vault: the unlocks of other vaults it already holds \
+            are kept, an earlier one of this vault is replaced.
 
             Examples:
               eval "$(twvault unlock)"
@@ -34,9 +36,11 @@ struct Unlock: VaultCommand {
         let vault = try access.openUnlocked(allowSession: false)
         let seconds = Durations.seconds(ttl) ?? 3600
         let token = try access.sessions.create(for: vault, ttl: seconds, now: access.context.now())
+        let value = access.sessions.adding(
+            token, vaultIDHex: vault.file.vaultIDHex, to: access.context.env("TWVAULT_SESSION"))
         access.context.output.stdout(
             try ExportRendering.render(
-                [("TWVAULT_SESSION", token)], format: format?.exportFormat ?? .ofParentShell(context)))
+                [("TWVAULT_SESSION", value)], format: format?.exportFormat ?? .ofParentShell(context)))
         if access.context.stdoutIsTerminal {
             access.context.output.warn("run it as: eval \"$(twvault unlock)\" so the session reaches your shell")
         }

@@ -282,6 +282,66 @@ final class ShellFixture {
         #expect(result.stderr.contains("ended 1 unlock"))
     }
 
+    /// DESIGN §10: `unlock` of a second vault keeps the first one's entry; `lock` of one ends and
+    /// removes only its own; locking the last unsets the variable.
+    @Test(arguments: IntegrationShellKind.allCases) func severalVaultsStayUnlocked(kind: IntegrationShellKind) throws {
+        let fixture = try ShellFixture()
+        let other = fixture.harness.root.path + "/vault/other.db"
+        try fixture.add(
+            "gamma", "TWILIO_ACCOUNT_SID=\(ShellFixture.betaSID)\nTWILIO_AUTH_TOKEN=gamma-token\n", vault: other)
+        let s = kind.status
+        let forget = kind.isFish ? "set -e TWVAULT_PASSPHRASE_FILE" : "unset TWVAULT_PASSPHRASE_FILE"
+        let count =
+            kind.isFish
+            ? "echo entries=(count (string split ':' -- $TWVAULT_SESSION))"
+            : "printf 'entries=%s\\n' \"$(printf '%s' \"${TWVAULT_SESSION-}\" | tr ':' '\\n' | grep -c .)\""
+        let script =
+            kind.reportFunction + kind.loadLine + "\n"
+                + """
+                twvault -q unlock --ttl 5m; report unlock-a \(s)
+                twvault --vault "$OTHER" -q unlock --ttl 5m; report unlock-b \(s)
+                twvault -q unlock --ttl 5m; report unlock-a-again \(s)
+                \(count)
+                \(forget)
+                twvault use acme-prod; report a-unlocked \(s)
+                twvault --vault "$OTHER" use gamma; report b-unlocked \(s)
+                twvault lock --help > /dev/null; report lock-help \(s)
+                twvault lock; report lock-a \(s)
+                \(count)
+                twvault --vault "$OTHER" use gamma; report b-after-lock \(s)
+                twvault use acme-prod; report a-after-lock \(s)
+                twvault --vault "$OTHER" lock; report lock-b \(s)
+
+                """
+        let result = try fixture.run(kind, script, env: ["OTHER": other])
+        let reports = ShellFixture.reports(result.stdout)
+        for label in ["unlock-a", "unlock-b", "unlock-a-again"] {
+            #expect(reports[label]?.status == 0, "\(label): \(result.stderr)")
+            #expect(reports[label]?.lines == ["TWVAULT_SESSION set"], "\(label)")
+        }
+        // Two entries after three unlocks of two vaults, then one after the lock.
+        #expect(result.stdout.contains("entries=2\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("entries=1\n"), "\(result.stdout)")
+        #expect(reports["a-unlocked"]?.status == 0, "\(result.stderr)")
+        #expect(
+            ShellFixture.applied(reports["a-unlocked"]?.lines ?? [])
+                == (ShellFixture.prodLines + ["TWVAULT_SESSION set"]).sorted())
+        let gamma = ["TWILIO_ACCOUNT_SID=\(ShellFixture.betaSID)", "TWILIO_AUTH_TOKEN set", "TWVAULT_PROFILE=gamma"]
+        for label in ["b-unlocked", "b-after-lock"] {
+            #expect(reports[label]?.status == 0, "\(label): \(result.stderr)")
+            #expect(
+                ShellFixture.applied(reports[label]?.lines ?? []) == (gamma + ["TWVAULT_SESSION set"]).sorted(),
+                "\(label)")
+        }
+        #expect(reports["lock-help"]?.status == 0)
+        #expect(reports["lock-a"]?.status == 0)
+        #expect(reports["a-after-lock"]?.status == 77)
+        #expect(reports["a-after-lock"]?.lines == ["TWVAULT_SESSION set"])
+        #expect(result.stderr.contains("holds no unlock of this vault"))
+        #expect(reports["lock-b"]?.status == 0)
+        #expect(reports["lock-b"]?.lines == [])
+    }
+
     @Test(arguments: IntegrationShellKind.allCases) func theCodeDefinesNothingElse(kind: IntegrationShellKind) throws {
         let fixture = try ShellFixture()
         let listing =
