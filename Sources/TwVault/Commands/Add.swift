@@ -117,6 +117,9 @@ struct Add: VaultCommand {
         let record = try ProfileEditing.newRecord(input, now: context.now())
         try ProfileEditing.store(
             profile, record, variables: input.extraVariables, replace: force, vault: vault, now: context.now())
-        context.output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
+        let extras = input.extraVariables.keys.sorted()
+        context.output.info(
+            "stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))"
+                + (extras.isEmpty ? "" : " with extra variables \(extras.joined(separator: ", "))"))
     }
 }

@@ -21,7 +21,7 @@ struct Update: VaultCommand {
               twvault update acme-prod --account-sid AC0123…      # Enter keeps the stored auth token
               printf 'TWILIO_AUTH_TOKEN=…\\n' | twvault update acme-prod --stdin
               twvault export acme-prod --format dotenv | twvault update acme-copy --stdin
-              printf 'STRIPE_API_KEY=…\\n' | twvault update acme-prod --stdin   # an extra variable
+              printf 'STRIPE_API_KEY=…\\n' | twvault update acme-prod --stdin
               twvault update acme-prod --unset STRIPE_API_KEY
 
             Names other than TWILIO_* on stdin become extra variables, exported with the profile; names \

@@ -18,6 +18,10 @@ import VaultOperations
         try home.installFixtureVault(unlocked: true)
         let added = await home.run(["add", "e", "--stdin"], stdin: credentials + extras)
         #expect(added.exit == .success, "\(added.stderr)")
+        // A misspelt credential would show here.
+        #expect(
+            added.stderr.contains(
+                "stored profile 'e' (auth-token) with extra variables APP_MODE, STRIPE_API_KEY, TWILIO_PHONE_NUMBER"))
         return home
     }
 
