@@ -45,9 +45,8 @@ public enum ExtraVariables {
         if !isWellFormed(name) {
             return "is not a variable name twvault stores: use A-Z, 0-9 and _, starting with a letter, at most 64"
         }
-        if isRefused(name) || isReserved(name) {
-            return "changes how a shell or program runs, or is twvault's own: twvault never sets it"
-        }
+        if isRefused(name) { return "is refused: it changes how a shell or a program runs (see `twvault help add`)" }
+        if isReserved(name) { return "is a variable twvault sets itself, not an extra variable" }
         return nil
     }
 

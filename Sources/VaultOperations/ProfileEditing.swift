@@ -139,8 +139,9 @@ public enum ProfileEditing {
     // MARK: copy
 
     /// Copies everything `source` holds — credentials, refresh token, previous client
-    /// secret, settings, credential ages, extra variables — to `destination`, in one transaction. Not copied:
-    /// the cached access token, rotation state and ephemeral keys, which belong to the source.
+    /// secret, settings, credential ages, extra variables — to `destination`, in one
+    /// transaction. Not copied: the cached access token, rotation state and ephemeral keys,
+    /// which belong to the source.
     /// An existing destination is refused (73) unless `replace`; even then one with a
     /// rotation or ephemeral keys under way is refused (75), since replacing it would orphan
     /// a credential at Twilio.

@@ -109,6 +109,7 @@ import Testing
                     twvault use extras; report use-extras
                     \(plant)
                     twvault use beta; report use-beta
+                    twvault use extras; twvault use typo 2>/dev/null; report use-typo
                     twvault use extras; \(plant); twvault use --off; report off
 
                     """
@@ -125,6 +126,7 @@ import Testing
             expected += """
                 use-extras:onetwohome|FOO_ONE FOO_TWO
                 use-beta:home|
+                use-typo:home|
                 off:home|
 
                 """
