@@ -10,11 +10,14 @@ import ShellSyntax
 // - re-rendering the accepted values with the sh renderer (and with dotenv, when it takes
 //   them) and parsing again gives the same values;
 // - every so often, and for short inputs, bash evaluating the input (after the CRLF
-//   handling the parser documents) sets exactly the values the parser returned.
+//   handling the parser documents) sets exactly the values the parser returned;
+// - DotenvParser.parse (`import dotenv`) on the same input never traps, and every value it
+//   accepts is UTF-8 without NUL.
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEnvFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
+    checkDotenv(input)
     guard let assignments = try? EnvFileParser.parse(input) else { return 0 }
     for assignment in assignments {
         precondition(!assignment.value.contains(0) && !assignment.value.contains(10), "value holds NUL or LF")
@@ -74,4 +77,16 @@ private func isBashSpecial(_ name: String) -> Bool {
         "LC_CTYPE", "LANG", "HOME", "IGNOREEOF", "TMOUT", "PROMPT_COMMAND",
     ]
     return special.contains(name) || name.hasPrefix("BASH") || name.hasPrefix("COMP_") || name.hasPrefix("LC_")
+}
+
+/// The python-dotenv parser on the same bytes.
+private func checkDotenv(_ input: [UInt8]) {
+    guard let bindings = try? DotenvParser.parse(input) else { return }
+    for binding in bindings {
+        precondition(binding.line >= 1, "dotenv line numbers start at 1")
+        guard let value = binding.value else { continue }
+        precondition(!value.contains(0), "dotenv value holds NUL")
+        precondition(String(validating: value, as: UTF8.self) != nil, "dotenv value is not UTF-8")
+        _ = DotenvParser.interpolates(value)
+    }
 }

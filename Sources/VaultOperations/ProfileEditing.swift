@@ -42,6 +42,29 @@ public enum ProfileEditing {
         return record
     }
 
+    /// Stores a new profile and its extra variables in one transaction; an existing one is
+    /// refused (73) unless `replace`, which deletes everything it held first.
+    public static func store(
+        _ name: String, _ record: ProfileRecord, variables: [String: String], replace: Bool, vault: UnlockedVault,
+        now: Int64
+    ) throws {
+        try Names.validateProfile(name)
+        var replaced = false
+        try writing(vault) { transaction in
+            if try transaction.exists(profile: name) {
+                guard replace else { throw VaultError.profileExists(name) }
+                try transaction.delete(profile: name)
+                replaced = true
+            }
+            try transaction.put(record, profile: name, kind: .profile, now: now)
+            if !variables.isEmpty {
+                try transaction.put(VariablesRecord(variables), profile: name, kind: .variables, now: now)
+            }
+        }
+        // The replaced profile's ciphertext leaves the file and its log.
+        if replaced { vault.file.checkpoint() }
+    }
+
     static func requireUsable(_ record: ProfileRecord) throws {
         let usable =
             (record.accountSID != nil && (record.authToken != nil || record.apiKeySecret != nil))
@@ -65,12 +88,21 @@ public enum ProfileEditing {
             guard let existing = try transaction.record(ProfileRecord.self, profile: name, kind: .profile) else {
                 throw VaultError.profileNotFound(name)
             }
-            let update = try ProfileUpdate(profile: name, existing: existing, input: input, now: now)
+            var update = try ProfileUpdate(profile: name, existing: existing, input: input, now: now)
+            let variables = try update.applyVariables(
+                input, to: try transaction.record(VariablesRecord.self, profile: name, kind: .variables))
             guard update.changesAnything else { return update }
             // Reads through the vault's connection, so inside this transaction.
             try refuseWorkInProgress(update, vault: vault)
-            try transaction.put(update.record, profile: name, kind: .profile, now: now)
+            if update.record != existing { try transaction.put(update.record, profile: name, kind: .profile, now: now) }
             if update.dropsAccessToken { try transaction.delete(profile: name, kind: .token) }
+            if let variables {
+                if variables.variables.isEmpty {
+                    try transaction.delete(profile: name, kind: .variables)
+                } else {
+                    try transaction.put(variables, profile: name, kind: .variables, now: now)
+                }
+            }
             return update
         }
     }
@@ -107,8 +139,9 @@ public enum ProfileEditing {
     // MARK: copy
 
     /// Copies everything `source` holds — credentials, refresh token, previous client
-    /// secret, settings, credential ages — to `destination`, in one transaction. Not copied:
-    /// the cached access token, rotation state and ephemeral keys, which belong to the source.
+    /// secret, settings, credential ages, extra variables — to `destination`, in one
+    /// transaction. Not copied: the cached access token, rotation state and ephemeral keys,
+    /// which belong to the source.
     /// An existing destination is refused (73) unless `replace`; even then one with a
     /// rotation or ephemeral keys under way is refused (75), since replacing it would orphan
     /// a credential at Twilio.
@@ -133,6 +166,9 @@ public enum ProfileEditing {
             }
             record.createdAt = now
             try transaction.put(record, profile: destination, kind: .profile, now: now)
+            if let variables = try transaction.record(VariablesRecord.self, profile: source, kind: .variables) {
+                try transaction.put(variables, profile: destination, kind: .variables, now: now)
+            }
             return record
         }
         // The replaced profile's ciphertext leaves the file and its log.
@@ -161,6 +197,11 @@ public enum ProfileEditing {
     /// unless given again.
     public static func contents(of name: String, vault: UnlockedVault) throws -> [String] {
         var items = ProfileItems.present(in: try vault.profile(name))
+        if let variables = try vault.record(VariablesRecord.self, profile: name, kind: .variables),
+            !variables.variables.isEmpty
+        {
+            items.append("extra variables (\(variables.names.map(Names.printable).joined(separator: ", ")))")
+        }
         if try vault.payload(profile: name, kind: .token) != nil { items.append("a cached access token") }
         if try vault.payload(profile: name, kind: .rotation) != nil { items.append("an unfinished rotation") }
         if let ledger = try vault.record(EphemeralKeyLedger.self, profile: name, kind: .ephemeralKeys),

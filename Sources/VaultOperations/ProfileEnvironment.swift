@@ -47,15 +47,17 @@ public enum ProfileEnvironment {
         ProfileVariable.allCases.map { ($0.rawValue, $0.value(in: record, profile: name, accessToken: accessToken)) }
     }
 
-    /// The child environment for `exec`: the parent's, minus every managed variable and every
-    /// unlock secret (`TWVAULT_SESSION`, `TWVAULT_PASSPHRASE*`), plus the profile's values.
+    /// The child environment for `exec`: the parent's, minus every managed variable, every
+    /// variable `variables` unsets (the previous profile's extra variables) and every unlock
+    /// secret (`TWVAULT_SESSION`, `TWVAULT_PASSPHRASE*`), plus the profile's values.
     public static func childEnvironment(parent: [String: String], variables: [(name: String, value: String?)])
         -> [String:
         String]
     {
+        let unset = Set(variables.filter { $0.value == nil }.map(\.name))
         var environment = parent.filter { name, _ in
-            !managedNames.contains(name) && name != "TWVAULT_SESSION" && !name.hasPrefix("TWVAULT_PASSPHRASE")
-                && name != "TWVAULT_NEW_PASSPHRASE"
+            !managedNames.contains(name) && !unset.contains(name) && name != "TWVAULT_SESSION"
+                && !name.hasPrefix("TWVAULT_PASSPHRASE") && name != "TWVAULT_NEW_PASSPHRASE"
         }
         for (name, value) in variables {
             if let value { environment[name] = value }

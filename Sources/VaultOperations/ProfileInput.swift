@@ -14,7 +14,7 @@ public enum CredentialVariable: String, CaseIterable, Sendable {
     case edge = "TWILIO_EDGE"
 
     /// Names `export` prints that input ignores, so that an export can be piped back in.
-    public static let ignoredNames: Set<String> = ["TWVAULT_PROFILE", "TWILIO_ACCESS_TOKEN"]
+    public static let ignoredNames: Set<String> = ["TWVAULT_PROFILE", "TWVAULT_VARS", "TWILIO_ACCESS_TOKEN"]
 
     public var isSecret: Bool {
         switch self {
@@ -53,6 +53,10 @@ public struct ProfileInput: Sendable, Equatable {
     /// `update --no-region` and `--no-edge`.
     public var removesRegion = false
     public var removesEdge = false
+    /// Extra variables given (DESIGN §11), by name; their names are already checked.
+    public var extraVariables: [String: String] = [:]
+    /// Extra variables to remove (`update --unset`).
+    public var unsetVariables: [String] = []
 
     public init() {}
 
@@ -96,7 +100,7 @@ public struct ProfileInput: Sendable, Equatable {
     /// Nothing at all was given.
     public var isEmpty: Bool {
         CredentialVariable.allCases.allSatisfy { self[$0] == nil } && tokenURL == nil && scope == nil
-            && audience == nil && !removesRegion && !removesEdge
+            && audience == nil && !removesRegion && !removesEdge && extraVariables.isEmpty && unsetVariables.isEmpty
     }
 
     /// An identifier was given whose secret a terminal prompt would ask for.
@@ -124,6 +128,11 @@ public struct ProfileInput: Sendable, Equatable {
         if edge != nil, removesEdge { throw OperationError.usage("an edge and --no-edge exclude each other") }
         for variable in CredentialVariable.allCases where variable.isSecret {
             if let value = self[variable] { try Self.checkSecret(value, name: variable.rawValue) }
+        }
+        // Extra variables may hold secrets too: the same rules.
+        for (name, value) in extraVariables.sorted(by: { $0.key < $1.key }) { try Self.checkSecret(value, name: name) }
+        if let name = unsetVariables.first(where: { extraVariables[$0] != nil }) {
+            throw OperationError.usage("\(name) is both given and removed (--unset)")
         }
     }
 

@@ -106,7 +106,32 @@ public struct ProfileUpdate: Sendable {
         dropsAccessToken = clientChanges || input.tokenURL.map { $0 != existing.tokenURL } ?? false
     }
 
-    public var changesAnything: Bool { record != existing }
+    /// Extra variables given a new value, and removed (`--unset`), by name.
+    public private(set) var variablesSet: [String] = []
+    public private(set) var variablesRemoved: [String] = []
+
+    public var changesAnything: Bool { record != existing || !variablesSet.isEmpty || !variablesRemoved.isEmpty }
+
+    /// The profile's extra variables after this update (`stored` before it), or nil when they
+    /// do not change. A name to remove that the profile lacks is refused (64).
+    mutating func applyVariables(_ input: ProfileInput, to stored: VariablesRecord?) throws -> VariablesRecord? {
+        var variables = stored ?? VariablesRecord()
+        for name in input.unsetVariables {
+            guard variables.variables.removeValue(forKey: name) != nil else {
+                let held =
+                    variables.names.isEmpty ? "none" : variables.names.map(Names.printable).joined(separator: ", ")
+                throw OperationError.usage(
+                    "profile '\(profile)' has no extra variable \(name) (its extra variables: \(held))")
+            }
+            variablesRemoved.append(name)
+        }
+        for (name, value) in input.extraVariables.sorted(by: { $0.key < $1.key })
+        where variables.variables[name] != value {
+            variables.variables[name] = value
+            variablesSet.append(name)
+        }
+        return variablesSet.isEmpty && variablesRemoved.isEmpty ? nil : variables
+    }
 
     /// The account SID changes.
     var changesAccount: Bool { record.accountSID != existing.accountSID }

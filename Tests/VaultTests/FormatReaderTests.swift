@@ -109,6 +109,25 @@ struct FormatReaderTests {
         }
     }
 
+    @Test("the reader decrypts a profile's extra variables as FORMAT.md describes them")
+    func readsExtraVariables() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/vault.db"
+            let vault = try TestVault.create(path)
+            let record = TestVault.profile(65)
+            let variables = VariablesRecord(["APP_MODE": "it's \u{1F511}", "STRIPE_API_KEY": "sk_test_x"])
+            try vault.write { transaction in
+                try transaction.put(record, profile: "p", kind: .profile)
+                try transaction.put(variables, profile: "p", kind: .variables)
+            }
+            let output = try Self.run([path], environment: ["TWVAULT_PASSPHRASE": TestVault.passphrase])
+            #expect(output.status == 0, "\(output.stderr)")
+            Self.expectProfile(output.json["p"]?["profile"], equals: record)
+            #expect(Set(output.json["p"]?.keys ?? [:].keys) == ["profile", "vars"])
+            #expect(output.json["p"]?["vars"]?["variables"] as? [String: String] == variables.variables)
+        }
+    }
+
     @Test("the reader opens a vault from an unlock session (token and session file)")
     func readsSession() throws {
         try withTemporaryDirectory { directory in

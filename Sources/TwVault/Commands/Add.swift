@@ -19,6 +19,14 @@ struct Add: VaultCommand {
               printf 'TWILIO_ACCOUNT_SID=AC…\\nTWILIO_AUTH_TOKEN=…\\n' | twvault add acme-prod --stdin
               twvault copy acme-prod acme-staging
               twvault add acme-org --client-id OQ… --scope offline_access
+
+            Extra variables: with --stdin, a NAME=value line whose NAME is not a TWILIO_* credential \
+            stores NAME as an extra variable of the profile, encrypted like its secrets and set by \
+            export, exec and use. NAME is A-Z, 0-9 and _, starting with a letter, at most 64 characters. \
+            Names that change how a shell or program runs are refused: PATH, HOME, SHELL, ENV, BASH_ENV, \
+            IFS, PS1-PS4, PROMPT_COMMAND, ZDOTDIR, TMPDIR, LD_*, DYLD_*, GCONV_PATH, NODE_OPTIONS, \
+            PYTHON*, PERL5*, RUBYOPT, RUBYLIB, JAVA_TOOL_OPTIONS, _JAVA_OPTIONS, GIT_*, SSH_* and \
+            TWVAULT_* (TWVAULT_PROFILE and TWVAULT_VARS, which export prints, are ignored).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -46,7 +54,7 @@ struct Add: VaultCommand {
 
     @Flag(help: "Read secrets and identifiers from TWILIO_* environment variables.")
     var fromEnv = false
-    @Flag(help: "Read NAME=value lines from stdin.")
+    @Flag(help: "Read NAME=value lines from stdin (names other than TWILIO_* become extra variables).")
     var stdin = false
     @Flag(help: "Replace an existing profile of that name, and everything it holds.")
     var force = false
@@ -115,7 +123,11 @@ struct Add: VaultCommand {
             context.output.info("created vault \(path)")
         }
         let record = try ProfileEditing.newRecord(input, now: context.now())
-        try vault.addProfile(profile, record, replace: force, now: context.now())
-        context.output.info("stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))")
+        try ProfileEditing.store(
+            profile, record, variables: input.extraVariables, replace: force, vault: vault, now: context.now())
+        let extras = input.extraVariables.keys.sorted()
+        context.output.info(
+            "stored profile '\(profile)' (\(record.credentialKinds.joined(separator: ", ")))"
+                + (extras.isEmpty ? "" : " with extra variables \(extras.joined(separator: ", "))"))
     }
 }

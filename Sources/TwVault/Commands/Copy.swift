@@ -7,8 +7,8 @@ struct Copy: VaultCommand {
         commandName: "copy",
         abstract: "Copy a profile under a new name.",
         discussion: """
-            Copies everything the profile holds: credentials, refresh token, previous client secret, \
-            settings and credential ages. The cached access token, rotation state and ephemeral keys \
+            Copies everything the profile holds: credentials, refresh token, previous client secret, extra \
+            variables, settings and credential ages. The cached access token, rotation state and ephemeral keys \
             stay with the original. An existing destination is refused unless --force, which replaces \
             it (on a terminal, after listing what would be lost and asking).
 

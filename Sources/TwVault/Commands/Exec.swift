@@ -9,8 +9,9 @@ struct Exec: VaultCommand {
         abstract: "Run a command with a profile's environment.",
         discussion: """
             The command (default: $SHELL) replaces twvault (execve), so its exit status is the \
-            command's. The child gets the profile's TWILIO_* variables, loses those the profile lacks, \
-            and never sees TWVAULT_SESSION or TWVAULT_PASSPHRASE*.
+            command's. The child gets the profile's TWILIO_* and extra variables, loses those the profile \
+            lacks (and the extra variables an inherited TWVAULT_VARS names), and never sees \
+            TWVAULT_SESSION or TWVAULT_PASSPHRASE*.
 
             Examples:
               twvault exec acme-staging -- twilio api:core:messages:list
@@ -74,15 +75,21 @@ struct Exec: VaultCommand {
         let (name, noToken, ephemeralKey, command) = try split(context: context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
+        let extra = ExtraVariables.environment(
+            try vault.record(VariablesRecord.self, profile: name, kind: .variables),
+            inherited: context.env(ExtraVariables.listName))
+        if let warning = ExtraVariables.skippedWarning(extra.skipped, profile: name) { context.output.warn(warning) }
         try await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         if ephemeralKey {
-            try await runWithEphemeralKey(name: name, record: record, command: command, vault: vault, access: access)
+            try await runWithEphemeralKey(
+                name: name, record: record, extraVariables: extra.variables, command: command, vault: vault,
+                access: access)
         }
         let token =
             noToken ? nil : try await AccessTokens.valid(for: name, record: record, vault: vault, access: access)
         let environment = ProfileEnvironment.childEnvironment(
             parent: context.environment,
-            variables: ProfileEnvironment.variables(profile: name, record, accessToken: token))
+            variables: ProfileEnvironment.variables(profile: name, record, accessToken: token) + extra.variables)
         let argv = command.isEmpty ? [context.env("SHELL") ?? "/bin/sh"] : command
         access.context.output.note("running \(argv[0]) with profile '\(name)'")
         // The HTTP client's sockets and event loop must not survive into the command.
@@ -90,11 +97,11 @@ struct Exec: VaultCommand {
         try access.context.processes.replace(argv, environment: environment)
     }
 
-    /// Creates a key, runs the command as a child with it, deletes the key, and exits with the
-    /// command's status.
+    /// Creates a key, runs the command as a child with it (and the profile's extra variables),
+    /// deletes the key, and exits with the command's status.
     func runWithEphemeralKey(
-        name: String, record: ProfileRecord, command: [String], vault: UnlockedVault,
-        access: VaultAccess
+        name: String, record: ProfileRecord, extraVariables: [(name: String, value: String?)], command: [String],
+        vault: UnlockedVault, access: VaultAccess
     ) async throws -> Never {
         let context = access.context
         let argv = command.isEmpty ? [context.env("SHELL") ?? "/bin/sh"] : command
@@ -111,7 +118,7 @@ struct Exec: VaultCommand {
         limited.apiKeySecret = issued.key.secret
         let environment = ProfileEnvironment.childEnvironment(
             parent: context.environment,
-            variables: ProfileEnvironment.variables(profile: name, limited, accessToken: nil))
+            variables: ProfileEnvironment.variables(profile: name, limited, accessToken: nil) + extraVariables)
         access.context.output.note(
             "running \(argv[0]) with profile '\(name)' and the ephemeral API key \(issued.key.sid)")
         // No socket or event-loop descriptor of the HTTP client reaches the child; deleting the

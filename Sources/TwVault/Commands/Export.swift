@@ -8,7 +8,8 @@ struct Export: VaultCommand {
         commandName: "export",
         abstract: "Print a profile's environment for a shell.",
         discussion: """
-            Prints TWILIO_* for the profile and unsets those it lacks, so switching profiles never mixes \
+            Prints TWILIO_* and the extra variables of the profile (listed in TWVAULT_VARS), and unsets \
+            those it lacks and the previous profile's extra variables, so switching profiles never mixes \
             two accounts. With an OAuth client it includes a valid TWILIO_ACCESS_TOKEN unless --no-token. \
             The refresh token is never printed.
 
@@ -43,22 +44,28 @@ struct Export: VaultCommand {
         do {
             try await export(access: access, profile: profile, format: format, noToken: noToken)
         } catch {
-            if !access.context.stdoutIsTerminal, let fragment = failSafeFragment(format: format) {
+            if !access.context.stdoutIsTerminal,
+                let fragment = failSafeFragment(format: format, inherited: access.context.env(ExtraVariables.listName))
+            {
                 access.context.output.stdout(fragment)
             }
             throw error
         }
     }
 
-    /// Unsets every managed variable, then fails; nil for the formats that are not evaluated.
-    static func failSafeFragment(format: ExportFormat) -> String? {
+    /// Unsets every managed variable, the extra variables an inherited `TWVAULT_VARS` names
+    /// (those twvault may touch) and `TWVAULT_VARS`, then fails; nil for the formats that are
+    /// not evaluated.
+    static func failSafeFragment(format: ExportFormat, inherited: String?) -> String? {
         let failing: String
         switch format {
         case .sh, .fish: failing = "false\n"
         case .powershell: failing = "throw 'twvault export failed'\n"
         case .dotenv, .json: return nil
         }
-        let cleared = ProfileEnvironment.managedNames.map { (name: $0, value: String?.none) }
+        let names =
+            ProfileEnvironment.managedNames + ExtraVariables.inheritedNames(inherited) + [ExtraVariables.listName]
+        let cleared = names.map { (name: $0, value: String?.none) }
         guard let text = try? ExportRenderer.render(cleared, as: format) else { return nil }
         return text + failing
     }
@@ -68,6 +75,7 @@ struct Export: VaultCommand {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)
+        let extras = try vault.record(VariablesRecord.self, profile: name, kind: .variables)
         try await EphemeralKeys.cleanUpLeftovers(vault: vault, access: access)
         let token: String?
         do {
@@ -77,8 +85,12 @@ struct Export: VaultCommand {
             error.hint = "to export without an access token: twvault export \(name) --no-token"
             throw error
         }
-        let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token)
+        let extra = ExtraVariables.environment(extras, inherited: access.context.env(ExtraVariables.listName))
+        let variables = ProfileEnvironment.variables(profile: name, record, accessToken: token) + extra.variables
         let text = try ExportRendering.render(variables, format: format)
+        if let warning = ExtraVariables.skippedWarning(extra.skipped, profile: name) {
+            access.context.output.warn(warning)
+        }
         if access.context.stdoutIsTerminal {
             access.context.output.warn("printing secrets to a terminal; use: eval \"$(twvault export \(name))\"")
         }

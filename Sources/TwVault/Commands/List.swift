@@ -82,6 +82,8 @@ struct ProfileSummary: Encodable {
     var credentialAge: [String: Int64]
     /// An interrupted rotation, to finish with `rotate --resume`.
     var unfinishedRotation: UnfinishedRotation?
+    /// The names (never the values) of the extra variables, when they were read (`show`).
+    var extraVariables: [String]?
 
     struct UnfinishedRotation: Encodable {
         var credential: String
@@ -139,6 +141,7 @@ struct ProfileSummary: Encodable {
         case accessTokenExpiresAt = "access_token_expires_at"
         case credentialAge = "credential_age_seconds"
         case unfinishedRotation = "unfinished_rotation"
+        case extraVariables = "extra_variables"
     }
 
     func tokenDescription(now: Int64) -> String {

@@ -119,7 +119,7 @@ struct Rotate: VaultCommand {
             value = secret
         } else if stdin {
             var found: String?
-            for (key, secret) in try EnvInput.parse(try CredentialInput.readStandardInput(context.console)) {
+            for (key, secret, _) in try EnvInput.parse(try CredentialInput.readStandardInput(context.console)) {
                 guard key == name else {
                     throw OperationError.malformedInput(
                         "stdin names \(Names.printable(key)); only \(name) is read here")

@@ -102,11 +102,7 @@ enum ShellIntegration {
 
     /// Names an inherited `TWVAULT_VARS` may list that are never unset: variables that change how a
     /// shell or a program runs (DESIGN §11). Shell `case` patterns.
-    static let protectedNames = [
-        "PATH", "HOME", "SHELL", "ENV", "BASH_ENV", "IFS", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "ZDOTDIR",
-        "TMPDIR", "LD_*", "DYLD_*", "GCONV_PATH", "NODE_OPTIONS", "PYTHON*", "PERL5*", "RUBYOPT", "RUBYLIB",
-        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "GIT_*", "SSH_*", "TWVAULT_*",
-    ]
+    static let protectedNames = ExtraVariables.refusedPatterns
 
     /// Letters spelled out: a range such as `[A-Z]` follows the locale's collation in some shells.
     static let upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -7,7 +7,7 @@ struct Show: VaultCommand {
         commandName: "show",
         abstract: "Show one profile's non-secret fields.",
         discussion: """
-            Secrets are shown only as present or absent.
+            Secrets are shown only as present or absent, extra variables by name only.
 
             Examples:
               twvault show acme-prod
@@ -27,10 +27,11 @@ struct Show: VaultCommand {
         guard try file.hasProfile(name) else { throw VaultError.profileNotFound(name) }
         let vault = try access.unlock(file)
         let now = access.context.now()
-        let summary = ProfileSummary(
+        var summary = ProfileSummary(
             name: name, record: try vault.profile(name),
             token: try vault.record(CachedToken.self, profile: name, kind: .token),
             rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
+        summary.extraVariables = try vault.record(VariablesRecord.self, profile: name, kind: .variables)?.names ?? []
         if json {
             access.context.output.stdout(try JSONOutput.encode(summary))
             return
@@ -50,6 +51,8 @@ struct Show: VaultCommand {
         if let url = summary.tokenURL { lines.append(("token url", url)) }
         if let scope = summary.scope { lines.append(("scope", scope)) }
         if let audience = summary.audience { lines.append(("audience", audience)) }
+        let extras = summary.extraVariables ?? []
+        lines.append(("extra variables", extras.isEmpty ? "-" : extras.map(Names.printable).joined(separator: " ")))
         lines.append(("created", summary.createdAt))
         lines.append(("credential age", summary.ageDescription))
         if let rotation = summary.rotationDescription { lines.append(("rotation", rotation)) }

@@ -7,7 +7,8 @@ struct Update: VaultCommand {
         commandName: "update",
         abstract: "Change part of a profile and keep the rest.",
         discussion: """
-            Changes only what is given; other credentials, the refresh token and credential ages stay. \
+            Changes only what is given; other credentials, the refresh token, extra variables and \
+            credential ages stay. \
             A new identifier needs its secret (asked for on the terminal, or from --from-env or --stdin); \
             a secret given for the stored identifier replaces that secret. A new account SID needs the \
             profile's auth token and API key given again; a new OAuth client id drops the old client's \
@@ -20,6 +21,11 @@ struct Update: VaultCommand {
               twvault update acme-prod --account-sid AC0123…      # Enter keeps the stored auth token
               printf 'TWILIO_AUTH_TOKEN=…\\n' | twvault update acme-prod --stdin
               twvault export acme-prod --format dotenv | twvault update acme-copy --stdin
+              printf 'STRIPE_API_KEY=…\\n' | twvault update acme-prod --stdin
+              twvault update acme-prod --unset STRIPE_API_KEY
+
+            Names other than TWILIO_* on stdin become extra variables, exported with the profile; names \
+            that change how a shell or program runs (PATH, LD_*, …: see `twvault help add`) are refused.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -51,8 +57,12 @@ struct Update: VaultCommand {
 
     @Flag(help: "Read secrets and identifiers from TWILIO_* environment variables.")
     var fromEnv = false
-    @Flag(help: "Read NAME=value lines from stdin.")
+    @Flag(help: "Read NAME=value lines from stdin (names other than TWILIO_* become extra variables).")
     var stdin = false
+    @Option(
+        name: .customLong("unset"), parsing: .singleValue,
+        help: ArgumentHelp("Remove one of the profile's extra variables (repeatable).", valueName: "NAME"))
+    var unset: [String] = []
 
     func validate() throws {
         guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
@@ -63,6 +73,10 @@ struct Update: VaultCommand {
         }
         guard !(region != nil && noRegion) else { throw ValidationError("--region and --no-region exclude each other") }
         guard !(edge != nil && noEdge) else { throw ValidationError("--edge and --no-edge exclude each other") }
+        for name in unset where !ExtraVariables.isWellFormed(name) {
+            throw ValidationError(
+                "--unset '\(Names.printable(name))': extra variable names use A-Z, 0-9 and _, starting with a letter")
+        }
     }
 
     func run(in context: Context) async throws {
@@ -77,9 +91,11 @@ struct Update: VaultCommand {
             source: source)
         input.removesRegion = noRegion
         input.removesEdge = noEdge
+        input.unsetVariables = Array(Set(unset)).sorted()
+        try input.checkFormats()
         guard !input.isEmpty else {
             throw OperationError.usage(
-                "nothing to change in '\(profile)': give identifier or setting flags, --from-env or --stdin")
+                "nothing to change in '\(profile)': give identifier or setting flags, --unset, --from-env or --stdin")
         }
         let asks = source.isTerminal && input.namesIdentifiers
         if asks { try SecretQuestions.requireTerminal(context.console) }
@@ -101,6 +117,12 @@ struct Update: VaultCommand {
         var parts: [String] = []
         if !update.changed.isEmpty { parts.append("set " + update.changed.joined(separator: ", ")) }
         if !update.removed.isEmpty { parts.append("removed " + update.removed.joined(separator: ", ")) }
+        if !update.variablesSet.isEmpty {
+            parts.append("set extra variables " + update.variablesSet.joined(separator: ", "))
+        }
+        if !update.variablesRemoved.isEmpty {
+            parts.append("removed extra variables " + update.variablesRemoved.joined(separator: ", "))
+        }
         if update.dropsAccessToken { parts.append("dropped the cached access token") }
         context.output.info("updated profile '\(profile)': \(parts.joined(separator: "; "))")
     }

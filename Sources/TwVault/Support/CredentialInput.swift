@@ -30,8 +30,6 @@ enum CredentialInput {
         }
     }
 
-    static var acceptedNames: [String] { CredentialVariable.allCases.map(\.rawValue) }
-
     static func collect(flags: Flags, source: Source) throws -> ProfileInput {
         var input = ProfileInput()
         input.accountSID = flags.accountSID
@@ -59,24 +57,32 @@ enum CredentialInput {
             }
         case let .stdin(console):
             let text = try readStandardInput(console)
-            for (name, value) in try EnvInput.parse(text) {
+            for (name, value, line) in try EnvInput.parse(text) {
                 if CredentialVariable.ignoredNames.contains(name) { continue }
-                guard let variable = CredentialVariable(rawValue: name) else {
-                    // A pasted secret can parse as a name (`abc=`): name it only when it looks like one.
-                    let looksLikeName =
-                        name.utf8.count <= 40 && name.hasPrefix("TW")
-                        && name.utf8.allSatisfy { (65...90).contains($0) || (48...57).contains($0) || $0 == 95 }
-                    let shown = looksLikeName ? "an unknown variable \(name)" : "an unknown variable"
-                    throw OperationError.malformedInput(
-                        "stdin names \(shown); accepted: \(acceptedNames.joined(separator: ", "))")
+                if let variable = CredentialVariable(rawValue: name) {
+                    try input.merge(variable, value, from: "stdin")
+                } else {
+                    try addExtraVariable(name, value, to: &input, at: "stdin: line \(line)")
                 }
-                try input.merge(variable, value, from: "stdin")
             }
         case .terminal:
             break
         }
         try input.checkFormats()
         return input
+    }
+
+    /// Adds an extra variable (DESIGN §11), refusing (65) a name twvault never sets; `place`
+    /// says where it was read (`stdin: line 3`). A name that is not well formed is not shown:
+    /// it may be a pasted secret.
+    static func addExtraVariable(_ name: String, _ value: String, to input: inout ProfileInput, at place: String)
+        throws
+    {
+        if let refusal = ExtraVariables.refusal(of: name) {
+            let shown = ExtraVariables.isWellFormed(name) ? name : "the name"
+            throw OperationError.malformedInput("\(place): \(shown) \(refusal)")
+        }
+        input.extraVariables[name] = value
     }
 
     /// Secret values: non-empty, at most 8 KiB, no NUL or newline.
@@ -96,9 +102,9 @@ enum CredentialInput {
 /// Parses `NAME=value` lines with the shell module's parser; errors name the line and the
 /// variable, never the value.
 enum EnvInput {
-    static func parse(_ text: String) throws -> [(String, String)] {
+    static func parse(_ text: String) throws -> [(name: String, value: String, line: Int)] {
         do {
-            return try EnvFileParser.parse(text).map { ($0.name, $0.stringValue) }
+            return try EnvFileParser.parse(text).map { ($0.name, $0.stringValue, $0.line) }
         } catch {
             throw OperationError.malformedInput("stdin: \(error.description)")
         }

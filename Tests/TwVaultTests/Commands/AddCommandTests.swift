@@ -34,7 +34,11 @@ import VaultOperations
         "bad input is refused before anything is stored",
         arguments: [
             ("TWILIO_ACCOUNT_SID=ACnothex\nTWILIO_AUTH_TOKEN=x\n", VaultOperations.ExitStatus.usage),
-            ("TWILIO_PHONE_NUMBER=+15551234567\n", VaultOperations.ExitStatus.dataError),
+            (
+                "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=x\nLD_PRELOAD=/tmp/x.so\n",
+                VaultOperations.ExitStatus.dataError
+            ),
+            ("TWILIO_PHONE_NUMBER=+15551234567\n", VaultOperations.ExitStatus.usage),
             ("TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\n", VaultOperations.ExitStatus.usage),
             ("not a line\n", VaultOperations.ExitStatus.dataError),
         ])
@@ -102,7 +106,7 @@ import VaultOperations
         (["add", "p", "--stdin"], "TWILIO_CLIENT_ID=OQshort\n", Int32(64)),
         (["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\n", Int32(64)),
         (
-            ["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\nTWILIO_BOGUS=1\n",
+            ["add", "p", "--stdin"], "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=x\nPATH=/tmp\n",
             Int32(65)
         ),
         (
@@ -144,7 +148,7 @@ import VaultOperations
         #expect(
             object == [
                 "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin", "TWVAULT_PROFILE": "envp",
+                "TWILIO_REGION": "ie1", "TWILIO_EDGE": "dublin", "TWVAULT_PROFILE": "envp", "TWVAULT_VARS": "",
             ])
     }
 
@@ -162,7 +166,7 @@ import VaultOperations
             #expect(
                 object == [
                     "TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken,
-                    "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret,
+                    "TWILIO_API_KEY": Harness.apiKeySID, "TWILIO_API_SECRET": Harness.apiSecret, "TWVAULT_VARS": "",
                 ])
         }
     }
