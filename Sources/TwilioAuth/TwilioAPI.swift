@@ -35,6 +35,9 @@ public struct APIKey: Sendable, Equatable {
         self.friendlyName = friendlyName
         self.dateCreated = dateCreated
     }
+
+    /// `dateCreated` in seconds since 1970, when it is an RFC 2822 date.
+    public var createdAt: Int64? { dateCreated.flatMap(TwilioDate.seconds) }
 }
 
 /// A key just created: the only time Twilio returns its secret.
@@ -142,6 +145,29 @@ public struct TwilioAPI: Sendable {
             url = apiBaseURL + next
         }
         throw try malformed(apiBaseURL, "the key list has more than \(Self.maximumPages) pages")
+    }
+
+    /// `GET …/Keys/{SK}.json`: one key's name and creation date (never its secret).
+    ///
+    /// Twilio answers it for the account's auth token and for Main keys; a Standard key (what
+    /// twilio-cli and `rotate` create) may not read the Keys resource, not even itself (403).
+    public func fetchAPIKey(sid: String) async throws(TwilioError) -> APIKey {
+        let object = try await call(.get, apiBaseURL + accountPath + "/Keys/\(FormEncoding.percentEncode(sid)).json")
+        return try decodeAPIKey(object, sid: sid)
+    }
+
+    /// The key in a fetch answer: it must be the key asked for, with an RFC 2822 `date_created`.
+    func decodeAPIKey(_ object: [String: JSONValue], sid: String) throws(TwilioError) -> APIKey {
+        guard object["sid"]?.stringValue == sid else {
+            throw try malformed(apiBaseURL, "the answer is not about the key asked for")
+        }
+        let key = APIKey(
+            sid: sid, friendlyName: object["friendly_name"]?.stringValue ?? "",
+            dateCreated: object["date_created"]?.stringValue)
+        guard key.createdAt != nil else {
+            throw try malformed(apiBaseURL, "the key's date_created is missing or not an RFC 2822 date")
+        }
+        return key
     }
 
     /// `DELETE …/Keys/{SK}.json` → 204; 404 counts as already gone.

@@ -190,6 +190,7 @@ final class StandInState: @unchecked Sendable {
         case ("GET", ["Keys.json"]): return .listKeys
         case ("POST", ["Keys.json"]): return .createKey
         case ("DELETE", let rest) where rest.count == 2 && rest[0] == "Keys": return .deleteKey
+        case ("GET", let rest) where rest.count == 2 && rest[0] == "Keys": return .fetchKey
         case ("GET", ["Messages.json"]): return .probeMessages
         default: return nil
         }
@@ -350,7 +351,7 @@ final class StandInState: @unchecked Sendable {
     private enum Caller {
         /// The account SID with its primary auth token, or with the secondary when `secondary`.
         case account(String, secondary: Bool)
-        case apiKey(account: String, key: String)
+        case apiKey(account: String, key: String, main: Bool)
     }
 
     private func authenticate(_ request: StandInRequest) -> Caller? {
@@ -367,7 +368,7 @@ final class StandInState: @unchecked Sendable {
         }
         for account in accounts.values {
             if let key = account.apiKeys.first(where: { $0.sid == user }), key.secret == password {
-                return .apiKey(account: account.sid, key: key.sid)
+                return .apiKey(account: account.sid, key: key.sid, main: key.isMain)
             }
         }
         return nil
@@ -388,7 +389,10 @@ final class StandInState: @unchecked Sendable {
             accountSID = sid
         case (.account(let sid, _), _):
             accountSID = sid
-        case (.apiKey(let sid, _), .fetchAccount), (.apiKey(let sid, _), .probeMessages):
+        case (.apiKey(let sid, _, _), .fetchAccount), (.apiKey(let sid, _, _), .probeMessages):
+            accountSID = sid
+        case (.apiKey(let sid, _, main: true), .createKey), (.apiKey(let sid, _, main: true), .listKeys),
+            (.apiKey(let sid, _, main: true), .fetchKey), (.apiKey(let sid, _, main: true), .deleteKey):
             accountSID = sid
         case (.apiKey, _):
             return Self.twilioError(403, code: 20403, message: "an API key may not do this")
@@ -426,7 +430,7 @@ final class StandInState: @unchecked Sendable {
         case .createKey:
             let key = StandInAPIKey(
                 sid: "SK" + Self.randomHex(16), secret: Self.randomAlphanumeric(32),
-                friendlyName: request.form["FriendlyName"] ?? "")
+                friendlyName: request.form["FriendlyName"] ?? "", dateCreated: Date())
             account.apiKeys.append(key)
             issuedSecrets.append(key.secret)
             return Self.json(
@@ -443,7 +447,8 @@ final class StandInState: @unchecked Sendable {
             let end = min(start + pageSize, account.apiKeys.count)
             let keys = account.apiKeys[start..<end].map { key -> JSONValue in
                 .object([
-                    "sid": .string(key.sid), "friendly_name": .string(key.friendlyName), "date_created": .string(now),
+                    "sid": .string(key.sid), "friendly_name": .string(key.friendlyName),
+                    "date_created": .string(Self.rfc2822(key.dateCreated)),
                 ])
             }
             let listPath = "/2010-04-01/Accounts/\(account.sid)/Keys.json"
@@ -455,6 +460,19 @@ final class StandInState: @unchecked Sendable {
                 .object([
                     "keys": .array(keys), "page": .number(Double(page)), "page_size": .number(Double(pageSize)),
                     "next_page_uri": next, "first_page_uri": .string("\(listPath)?PageSize=\(pageSize)&Page=0"),
+                ]))
+        case .fetchKey:
+            let keySID = String(parts[4].dropLast(5))
+            guard parts[4].hasSuffix(".json"), let key = account.apiKeys.first(where: { $0.sid == keySID }) else {
+                return Self.twilioError(
+                    404, code: 20404, message: "The requested resource \(request.path) was not found")
+            }
+            let created = Self.rfc2822(key.dateCreated)
+            return Self.json(
+                200,
+                .object([
+                    "sid": .string(key.sid), "friendly_name": .string(key.friendlyName),
+                    "date_created": .string(created), "date_updated": .string(created),
                 ]))
         case .deleteKey:
             let keySID = String(parts[4].dropLast(5))

@@ -21,11 +21,22 @@ public struct StandInAPIKey: Sendable, Equatable {
     public var sid: String
     public var secret: String
     public var friendlyName: String
+    /// Sent as `date_created`. Configured keys default to a fixed day (2020-01-01), so that
+    /// configurations compare equal; keys created through the API get the time of creation.
+    public var dateCreated: Date
+    /// A Main key may do what the account's auth token does on the 2010 API, including the
+    /// Keys resource; a Standard key (the default, and what the API creates) may not.
+    public var isMain: Bool
 
-    public init(sid: String, secret: String, friendlyName: String = "") {
+    public init(
+        sid: String, secret: String, friendlyName: String = "",
+        dateCreated: Date = Date(timeIntervalSince1970: 1_577_836_800), isMain: Bool = false
+    ) {
         self.sid = sid
         self.secret = secret
         self.friendlyName = friendlyName
+        self.dateCreated = dateCreated
+        self.isMain = isMain
     }
 }
 
@@ -77,6 +88,7 @@ public enum StandInStep: String, Sendable, CaseIterable {
     case createKey = "create-key"
     case listKeys = "list-keys"
     case deleteKey = "delete-key"
+    case fetchKey = "fetch-key"
     case fetchAccount = "fetch-account"
     case probeMessages = "probe-messages"
     case createSecondary = "create-secondary"

@@ -21,7 +21,9 @@ public struct ProfileRecord: Codable, Sendable, Equatable {
     /// Seconds since 1970 when the profile was first stored.
     public var createdAt: Int64
     /// When each rotatable credential was last set, by name: `auth_token`, `api_key`,
-    /// `client_secret`, `refresh_token` (seconds since 1970).
+    /// `client_secret`, `refresh_token` (seconds since 1970). A credential held without an
+    /// entry has an unknown creation time: every writer sets the time together with the
+    /// secret, except `import`, which cannot know it (see `knownCredentialTimes`).
     public var credentialTimes: [String: Int64]
     /// The client secret that the last rotation replaced, kept until the next rotation.
     public var previousClientSecret: String?
@@ -70,6 +72,24 @@ public struct ProfileRecord: Codable, Sendable, Equatable {
     public var hasUsableCredentials: Bool {
         (accountSID != nil && authToken != nil) || (accountSID != nil && apiKeySID != nil && apiKeySecret != nil)
             || (clientID != nil && (clientSecret != nil || refreshToken != nil))
+    }
+
+    /// The `credentialTimes` names of the rotatable credentials the profile holds.
+    public var heldCredentials: [String] {
+        var held: [String] = []
+        if authToken != nil { held.append("auth_token") }
+        if apiKeySecret != nil { held.append("api_key") }
+        if clientSecret != nil { held.append("client_secret") }
+        if refreshToken != nil { held.append("refresh_token") }
+        return held
+    }
+
+    /// Every entry of `credentialTimes`, plus nil for each held credential whose time is
+    /// unknown (an imported one, until `--check` learns it).
+    public var knownCredentialTimes: [String: Int64?] {
+        var times: [String: Int64?] = credentialTimes.mapValues { $0 }
+        for name in heldCredentials where credentialTimes[name] == nil { times[name] = .some(nil) }
+        return times
     }
 
     /// The kinds of credential present, for listings: `auth-token`, `api-key`, `oauth`.

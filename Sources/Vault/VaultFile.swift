@@ -59,6 +59,26 @@ public final class VaultFile {
         }
     }
 
+    /// Opens a copy written by `UnlockedVault.backup` read-only, to check it before it takes
+    /// its name: the same magic, no migration missing, a vault id. The directory is not
+    /// checked (a backup may go anywhere), nor is anything written.
+    static func openCopy(path: String) throws(VaultError) -> VaultFile {
+        try translating(path: path) {
+            let connection = try Connection(path: path, mode: .readOnly)
+            guard try connection.applicationID() == applicationID else {
+                throw VaultError.corrupt("the copy at \(path) is not a twvault vault")
+            }
+            guard try !migrator.hasPending(connection) else {
+                throw VaultError.corrupt("the copy at \(path) lacks schema migrations the vault has")
+            }
+            let statement = try connection.prepare("SELECT vault_id FROM vault WHERE singleton = 1")
+            guard try statement.step() else { throw VaultError.corrupt("the copy's vault row is missing") }
+            let vaultID = try statement.requireBlob(0)
+            statement.reset()
+            return VaultFile(path: path, connection: connection, vaultID: vaultID)
+        }
+    }
+
     /// Creates a vault at `path` with one passphrase slot. The file is built under a temporary
     /// name and linked into place, so a crash leaves either no vault or a complete one, and an
     /// existing vault is never overwritten (73).

@@ -177,6 +177,15 @@ public final class Connection {
         guard status == SQLITE_OK else { throw error(status, sql: "checkpoint") }
     }
 
+    /// Writes a consistent copy of the database to `path`, which must be missing or an empty
+    /// file (one created with the mode the copy should have): `VACUUM INTO`, which reads one
+    /// snapshot while other connections go on writing, and leaves free pages behind. The copy
+    /// is in rollback-journal mode and is not synced: the caller syncs it.
+    public func copy(into path: String) throws(StoreError) {
+        resetCachedStatements()
+        try prepare("VACUUM INTO ?").bind(.text(path)).run()
+    }
+
     /// The `application_id` in the file header.
     public func applicationID() throws(StoreError) -> Int32 {
         Int32(truncatingIfNeeded: try scalarInt("PRAGMA application_id"))

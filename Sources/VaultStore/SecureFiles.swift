@@ -250,6 +250,16 @@ public enum SecureFiles {
         }
     }
 
+    /// Flushes a file's data to the disk (`fsync`); `directory` for a directory, after a
+    /// file was linked or renamed into it.
+    public static func sync(_ path: String, directory: Bool = false) throws(StoreError) {
+        let flags = (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC
+        let fd = retrying { open(path, flags) }
+        guard fd >= 0 else { throw .system(call: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        guard retrying({ fsync(fd) }) == 0 else { throw .system(call: "fsync", path: path, errno: errno) }
+    }
+
     /// Removes a file; a missing file is not an error.
     public static func remove(_ path: String) {
         _ = unlink(path)

@@ -1,13 +1,15 @@
 import ArgumentParser
 
-/// `import`: profiles from files other tools keep. Each source is a subcommand.
+/// `import SOURCE …`: profiles from another tool's files, one subcommand per source.
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Store profiles from other tools' files.",
+        abstract: "Bring profiles in from another tool.",
         discussion: """
             Examples:
+              twvault import twilio-cli --dry-run
+              twvault import twilio-cli --prefix cli- --check --scrub
               twvault import dotenv .env --profile acme-dev
             """,
-        subcommands: [ImportDotenv.self])
+        subcommands: [ImportTwilioCLI.self, ImportDotenv.self])
 }

@@ -78,8 +78,8 @@ struct ProfileSummary: Encodable {
     var audience: String?
     var createdAt: String
     var accessTokenExpiresAt: String?
-    /// Seconds since each rotatable credential was set.
-    var credentialAge: [String: Int64]
+    /// Seconds since each rotatable credential was set; nil (JSON null) where that is unknown.
+    var credentialAge: [String: Int64?]
     /// An interrupted rotation, to finish with `rotate --resume`.
     var unfinishedRotation: UnfinishedRotation?
     /// The names (never the values) of the extra variables, when they were read (`show`).
@@ -114,7 +114,7 @@ struct ProfileSummary: Encodable {
         audience = record.audience
         createdAt = Timestamps.rfc3339(record.createdAt)
         accessTokenExpiresAt = token.map { Timestamps.rfc3339($0.expiresAt) }
-        credentialAge = record.credentialTimes.mapValues { max(0, now - $0) }
+        credentialAge = record.knownCredentialTimes.mapValues { time in time.map { max(0, now - $0) } }
         expiresAt = token?.expiresAt
         unfinishedRotation = rotation.map {
             UnfinishedRotation(
@@ -151,7 +151,8 @@ struct ProfileSummary: Encodable {
 
     var ageDescription: String {
         guard !credentialAge.isEmpty else { return "-" }
-        return credentialAge.sorted { $0.key < $1.key }.map { "\($0.key) \(Durations.describe($0.value))" }
+        return credentialAge.sorted { $0.key < $1.key }
+            .map { "\($0.key) \($0.value.map(Durations.describe) ?? "unknown")" }
             .joined(separator: ", ")
     }
 }

@@ -10,7 +10,9 @@ struct Update: VaultCommand {
             Changes only what is given; other credentials, the refresh token, extra variables and \
             credential ages stay. \
             A new identifier needs its secret (asked for on the terminal, or from --from-env or --stdin); \
-            a secret given for the stored identifier replaces that secret. A new account SID needs the \
+            a secret given for the stored identifier replaces that secret. --check asks Twilio when the \
+            profile's API key was created and keeps that as its age (an imported key's age is unknown \
+            until then). A new account SID needs the \
             profile's auth token and API key given again; a new OAuth client id drops the old client's \
             secrets, refresh token and cached access token.
 
@@ -21,6 +23,7 @@ struct Update: VaultCommand {
               twvault update acme-prod --account-sid AC0123…      # Enter keeps the stored auth token
               printf 'TWILIO_AUTH_TOKEN=…\\n' | twvault update acme-prod --stdin
               twvault export acme-prod --format dotenv | twvault update acme-copy --stdin
+              twvault update acme-prod --check                    # the API key's age, from Twilio
               printf 'STRIPE_API_KEY=…\\n' | twvault update acme-prod --stdin
               twvault update acme-prod --unset STRIPE_API_KEY
 
@@ -63,6 +66,8 @@ struct Update: VaultCommand {
         name: .customLong("unset"), parsing: .singleValue,
         help: ArgumentHelp("Remove one of the profile's extra variables (repeatable).", valueName: "NAME"))
     var unset: [String] = []
+    @Flag(help: "Ask Twilio when the profile's API key was created, and keep that as its age.")
+    var check = false
 
     func validate() throws {
         guard !(fromEnv && stdin) else { throw ValidationError("--from-env and --stdin exclude each other") }
@@ -93,9 +98,9 @@ struct Update: VaultCommand {
         input.removesEdge = noEdge
         input.unsetVariables = Array(Set(unset)).sorted()
         try input.checkFormats()
-        guard !input.isEmpty else {
+        guard !input.isEmpty || check else {
             throw OperationError.usage(
-                "nothing to change in '\(profile)': give identifier or setting flags, --unset, --from-env or --stdin")
+                "nothing to change in '\(profile)': give identifier or setting flags, --unset, --from-env, --stdin or --check")
         }
         let asks = source.isTerminal && input.namesIdentifiers
         if asks { try SecretQuestions.requireTerminal(context.console) }
@@ -103,6 +108,10 @@ struct Update: VaultCommand {
         let file = try access.open()
         guard try file.hasProfile(profile) else { throw VaultError.profileNotFound(profile) }
         let vault = try access.unlock(file)
+        if input.isEmpty {
+            try await checkAge(vault: vault, context: context)
+            return
+        }
         if asks {
             let questions = SecretQuestions.questions(for: input, existing: try vault.profile(profile))
             try ProfileEditing.checkUpdate(
@@ -110,20 +119,38 @@ struct Update: VaultCommand {
             input = try SecretQuestions.ask(questions, into: input, console: context.console)
         }
         let update = try ProfileEditing.update(profile, with: input, vault: vault, now: context.now())
-        guard update.changesAnything else {
+        if update.changesAnything {
+            var parts: [String] = []
+            if !update.changed.isEmpty { parts.append("set " + update.changed.joined(separator: ", ")) }
+            if !update.removed.isEmpty { parts.append("removed " + update.removed.joined(separator: ", ")) }
+            if !update.variablesSet.isEmpty {
+                parts.append("set extra variables " + update.variablesSet.joined(separator: ", "))
+            }
+            if !update.variablesRemoved.isEmpty {
+                parts.append("removed extra variables " + update.variablesRemoved.joined(separator: ", "))
+            }
+            if update.dropsAccessToken { parts.append("dropped the cached access token") }
+            context.output.info("updated profile '\(profile)': \(parts.joined(separator: "; "))")
+        } else {
             context.output.info("profile '\(profile)' already holds that: nothing changed")
-            return
         }
-        var parts: [String] = []
-        if !update.changed.isEmpty { parts.append("set " + update.changed.joined(separator: ", ")) }
-        if !update.removed.isEmpty { parts.append("removed " + update.removed.joined(separator: ", ")) }
-        if !update.variablesSet.isEmpty {
-            parts.append("set extra variables " + update.variablesSet.joined(separator: ", "))
+        if check { try await checkAge(vault: vault, context: context) }
+    }
+
+    /// `--check`: the API key's creation time at Twilio becomes its age.
+    private func checkAge(vault: UnlockedVault, context: Context) async throws {
+        let record = try vault.profile(profile)
+        let created = try await CredentialAges.apiKeyCreation(of: record, profile: profile, context: context)
+        guard let keySID = record.apiKeySID,
+            try CredentialAges.storeAPIKeyCreation(
+                created, keySID: keySID, profile: profile, vault: vault, now: context.now())
+        else {
+            throw OperationError.temporary(
+                "the API key of '\(profile)' changed while Twilio was asked: run `twvault update \(profile) --check` again"
+            )
         }
-        if !update.variablesRemoved.isEmpty {
-            parts.append("removed extra variables " + update.variablesRemoved.joined(separator: ", "))
-        }
-        if update.dropsAccessToken { parts.append("dropped the cached access token") }
-        context.output.info("updated profile '\(profile)': \(parts.joined(separator: "; "))")
+        context.output.info(
+            "profile '\(profile)': API key \(keySID) was created \(Timestamps.rfc3339(created)) (\(Durations.describe(max(0, context.now() - created))) ago)"
+        )
     }
 }

@@ -48,8 +48,18 @@ public struct GlobalOptions: ParsableArguments {
             }
         }
         guard !leading.isEmpty, let subcommand = rest.first, !subcommand.hasPrefix("-") else { return arguments }
-        return [subcommand] + leading + Array(rest.dropFirst())
+        rest = rest.dropFirst()
+        // A command group (`import`) takes no options itself: they go after its subcommand.
+        if groups.contains(subcommand), let nested = rest.first, !nested.hasPrefix("-") {
+            return [subcommand, nested] + leading + Array(rest.dropFirst())
+        }
+        return [subcommand] + leading + Array(rest)
     }
+
+    /// The commands that only group subcommands (`import twilio-cli`).
+    static let groups: Set<String> = Set(
+        Twvault.configuration.subcommands.filter { !$0.configuration.subcommands.isEmpty }
+            .compactMap { $0.configuration.commandName })
 
     /// The same options as plain values.
     var values: AccessOptions {
