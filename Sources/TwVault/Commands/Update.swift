@@ -100,7 +100,8 @@ struct Update: VaultCommand {
         try input.checkFormats()
         guard !input.isEmpty || check else {
             throw OperationError.usage(
-                "nothing to change in '\(profile)': give identifier or setting flags, --unset, --from-env, --stdin or --check")
+                "nothing to change in '\(profile)': give identifier or setting flags, "
+                    + "--unset, --from-env, --stdin or --check")
         }
         let asks = source.isTerminal && input.namesIdentifiers
         if asks { try SecretQuestions.requireTerminal(context.console) }
