@@ -34,23 +34,7 @@ struct Add: VaultCommand {
     @Argument(help: "The profile name (letters, digits, '.', '_', '-').")
     var profile: String
 
-    @Option(help: ArgumentHelp("Account SID (AC + 32 hex digits).", valueName: "AC…"))
-    var accountSid: String?
-    @Option(help: ArgumentHelp("API key SID (SK + 32 hex digits); its secret is asked for.", valueName: "SK…"))
-    var apiKey: String?
-    @Option(
-        help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
-    var clientId: String?
-    @Option(help: "Twilio region, e.g. ie1 (exported as TWILIO_REGION).")
-    var region: String?
-    @Option(help: "Twilio edge location, e.g. dublin (exported as TWILIO_EDGE).")
-    var edge: String?
-    @Option(help: ArgumentHelp("OAuth token endpoint for this profile.", valueName: "url"))
-    var tokenUrl: String?
-    @Option(help: "OAuth scope to request.")
-    var scope: String?
-    @Option(help: "OAuth audience to request.")
-    var audience: String?
+    @OptionGroup var credentials: CredentialOptions
 
     @Flag(help: "Read secrets and identifiers from TWILIO_* environment variables.")
     var fromEnv = false
@@ -76,9 +60,7 @@ struct Add: VaultCommand {
         let source: CredentialInput.Source =
             fromEnv ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal
         var input = try CredentialInput.collect(
-            flags: .init(
-                accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge,
-                tokenURL: tokenUrl, scope: scope, audience: audience),
+            flags: credentials.flags,
             source: source)
         // Everything that can be refused is refused before the passphrase and before any secret
         // is typed, so that no typing is lost to a refusal.

@@ -36,23 +36,7 @@ struct Update: VaultCommand {
     @Argument(help: "The profile to change.")
     var profile: String
 
-    @Option(help: ArgumentHelp("Account SID (AC + 32 hex digits); its auth token is asked for.", valueName: "AC…"))
-    var accountSid: String?
-    @Option(help: ArgumentHelp("API key SID (SK + 32 hex digits); its secret is asked for.", valueName: "SK…"))
-    var apiKey: String?
-    @Option(
-        help: ArgumentHelp("OAuth client id (OQ + 32 letters or digits); its secret is asked for.", valueName: "OQ…"))
-    var clientId: String?
-    @Option(help: "Twilio region, e.g. ie1 (exported as TWILIO_REGION).")
-    var region: String?
-    @Option(help: "Twilio edge location, e.g. dublin (exported as TWILIO_EDGE).")
-    var edge: String?
-    @Option(help: ArgumentHelp("OAuth token endpoint for this profile.", valueName: "url"))
-    var tokenUrl: String?
-    @Option(help: "OAuth scope to request.")
-    var scope: String?
-    @Option(help: "OAuth audience to request.")
-    var audience: String?
+    @OptionGroup var credentials: CredentialOptions
     @Flag(help: "Remove the profile's region.")
     var noRegion = false
     @Flag(help: "Remove the profile's edge.")
@@ -76,8 +60,12 @@ struct Update: VaultCommand {
                 "invalid profile name '\(Names.printable(profile))': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
             )
         }
-        guard !(region != nil && noRegion) else { throw ValidationError("--region and --no-region exclude each other") }
-        guard !(edge != nil && noEdge) else { throw ValidationError("--edge and --no-edge exclude each other") }
+        guard !(credentials.region != nil && noRegion) else {
+            throw ValidationError("--region and --no-region exclude each other")
+        }
+        guard !(credentials.edge != nil && noEdge) else {
+            throw ValidationError("--edge and --no-edge exclude each other")
+        }
         for name in unset where !ExtraVariables.isWellFormed(name) {
             throw ValidationError(
                 "--unset '\(Names.printable(name))': extra variable names use A-Z, 0-9 and _, starting with a letter")
@@ -90,9 +78,7 @@ struct Update: VaultCommand {
         let source: CredentialInput.Source =
             fromEnv ? .environment(context.environment) : stdin ? .stdin(context.console) : .terminal
         var input = try CredentialInput.collect(
-            flags: .init(
-                accountSID: accountSid, apiKeySID: apiKey, clientID: clientId, region: region, edge: edge,
-                tokenURL: tokenUrl, scope: scope, audience: audience),
+            flags: credentials.flags,
             source: source)
         input.removesRegion = noRegion
         input.removesEdge = noEdge
