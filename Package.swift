@@ -50,12 +50,14 @@ let package = Package(
             plugins: ["EmbedMigrationsPlugin"]
         ),
 
+        // System calls retried across EINTR, and the write loop on them.
+        .target(name: "SystemCalls"),
         // libsodium wrapper: secret bytes, Argon2id, secretbox, key derivation. No SQL.
         .target(name: "VaultCrypto", dependencies: ["CSodium"]),
         // SQLite wrapper: connection, statements, transactions, migrator. No crypto.
-        .target(name: "VaultStore", dependencies: ["CSQLite"]),
+        .target(name: "VaultStore", dependencies: ["CSQLite", "SystemCalls"]),
         // The vault: key slots, sealed records, profiles, unlock sessions, integrity.
-        .target(name: "Vault", dependencies: ["VaultCrypto", "VaultStore", "VaultMigrations"]),
+        .target(name: "Vault", dependencies: ["VaultCrypto", "VaultStore", "VaultMigrations", "SystemCalls"]),
         // Twilio OAuth token endpoint and REST clients over the `HTTPTransport` protocol: the
         // requests, the decoders and the errors. No storage and no networking of its own.
         .target(name: "TwilioAuth", dependencies: ["VaultCrypto"]),
@@ -85,13 +87,13 @@ let package = Package(
         // Shell syntax: quoting for each shell, the export renderer, the `add --stdin` parser. No I/O.
         .target(name: "ShellSyntax"),
         // The terminal: secret prompts without echo, restoring it on signals, process hardening.
-        .target(name: "TerminalIO"),
+        .target(name: "TerminalIO", dependencies: ["SystemCalls"]),
         // The operations behind the commands: unlocking, access tokens, rotation, ephemeral keys.
         // No argument parsing and no process globals: the outside world comes in a Context.
         .target(
             name: "VaultOperations",
             dependencies: [
-                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth", "TwilioHTTP",
+                "Vault", "VaultCrypto", "VaultStore", "TwilioAuth", "TwilioHTTP", "SystemCalls",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -100,7 +102,7 @@ let package = Package(
             name: "TwVault",
             dependencies: [
                 "VaultOperations", "Vault", "VaultCrypto", "TwilioAuth", "TwilioHTTP", "ShellSyntax", "TerminalIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SystemCalls", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "twvault", dependencies: ["TwVault"]),

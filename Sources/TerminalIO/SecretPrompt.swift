@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -76,15 +78,8 @@ public enum SecretPrompt {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(TerminalError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .systemCall(call: "write", errno: errno)
-            }
-            offset += written
-        }
+        let failure = bytes.withUnsafeBytes { SystemCall.writeAll(fd, $0) }
+        if failure != 0 { throw .systemCall(call: "write", errno: failure) }
     }
 
     private static func readLine(_ fd: Int32) throws(TerminalError) -> [UInt8] {
@@ -97,11 +92,8 @@ public enum SecretPrompt {
         var count = 0
         while true {
             if count == capacity { throw .inputTooLong }
-            let got = Glibc.read(fd, buffer.baseAddress! + count, capacity - count)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .systemCall(call: "read", errno: errno)
-            }
+            let got = SystemCall.retrying { Glibc.read(fd, buffer.baseAddress! + count, capacity - count) }
+            if got < 0 { throw .systemCall(call: "read", errno: errno) }
             if got == 0 {
                 if count == 0 { throw .endOfInput }
                 break

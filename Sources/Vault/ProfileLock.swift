@@ -1,3 +1,4 @@
+import SystemCalls
 import VaultStore
 
 #if canImport(Glibc)
@@ -17,8 +18,7 @@ public final class ProfileLock {
     /// Waits up to `timeoutMilliseconds` for the lock of `profile`; throws `busy` (75) after.
     public init(vaultPath: String, profile: String, timeoutMilliseconds: Int = 45_000) throws(VaultError) {
         let path = vaultPath + ".lock"
-        var fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == EINTR { fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        let fd = SystemCall.retrying { open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard fd >= 0 else { throw .system("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
         do {
             try SecureFiles.checkPrivate(path)
@@ -35,8 +35,8 @@ public final class ProfileLock {
         // Poll with a non-blocking request: a blocking one cannot be bounded without signals.
         var waited = 0
         var delay = 2
-        while fcntl(fd, ProfileLock.setOpenFileDescriptionLock, &lock) == -1 {
-            guard errno == EAGAIN || errno == EACCES || errno == EINTR else {
+        while SystemCall.retrying({ fcntl(fd, ProfileLock.setOpenFileDescriptionLock, &lock) }) == -1 {
+            guard errno == EAGAIN || errno == EACCES else {
                 close(fd)
                 throw .system("cannot lock \(path): \(String(cString: strerror(errno)))")
             }

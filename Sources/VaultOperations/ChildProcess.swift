@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SystemCalls
 import Vault
 
 #if canImport(Glibc)
@@ -55,9 +56,7 @@ public enum ChildProcess {
         }
         SignalForwarding.started(pid)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { break }
-        }
+        _ = SystemCall.retrying { waitpid(pid, &status, 0) }
         SignalForwarding.started(0)
         let terminatingSignal = status & 0x7f
         if terminatingSignal == 0 { return (status >> 8) & 0xff }

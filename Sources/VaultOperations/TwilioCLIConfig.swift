@@ -1,3 +1,4 @@
+import SystemCalls
 import TwilioAuth
 import Vault
 import VaultStore
@@ -149,9 +150,10 @@ public enum TwilioCLIConfigFile {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                SystemCall.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+            }
             if count < 0 {
-                if errno == EINTR { continue }
                 throw OperationError.accessDenied("cannot read \(path): \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }

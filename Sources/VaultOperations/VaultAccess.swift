@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SystemCalls
 import Vault
 import VaultCrypto
 
@@ -306,9 +307,10 @@ public enum SecretReader {
         defer { for index in buffer.indices { buffer[index] = 0 } }
         var count = 0
         while count <= limit {
-            let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit + 1 - count) }
+            let got = buffer.withUnsafeMutableBytes { bytes in
+                SystemCall.retrying { Glibc.read(fd, bytes.baseAddress! + count, limit + 1 - count) }
+            }
             if got < 0 {
-                if errno == EINTR { continue }
                 throw OperationError.accessDenied("cannot read \(what): \(String(cString: strerror(errno)))")
             }
             if got == 0 { break }

@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -7,14 +9,6 @@
 /// File-system steps that keep the vault private: private directories, files created 0600
 /// without following symlinks, and refusal of files others could read or swap.
 public enum SecureFiles {
-    /// Retries a system call interrupted by a signal.
-    @inline(__always)
-    static func retrying(_ call: () -> Int32) -> Int32 {
-        var result: Int32
-        repeat { result = call() } while result == -1 && errno == EINTR
-        return result
-    }
-
     /// The directory part of `path` ("." for a bare file name).
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
@@ -40,7 +34,7 @@ public enum SecureFiles {
         }
         let parent = directory(of: path)
         if parent != path, parent != "/", parent != "." { try makePrivateDirectory(parent) }
-        guard retrying({ mkdir(path, 0o700) }) == 0 || errno == EEXIST else {
+        guard SystemCall.retrying({ mkdir(path, 0o700) }) == 0 || errno == EEXIST else {
             throw .system(call: "mkdir", path: path, errno: errno)
         }
     }
@@ -63,7 +57,7 @@ public enum SecureFiles {
             if lstat(current, &info) != 0 {
                 let code = errno
                 if code == ENOENT, create {
-                    guard retrying({ mkdir(current, 0o700) }) == 0 || errno == EEXIST else {
+                    guard SystemCall.retrying({ mkdir(current, 0o700) }) == 0 || errno == EEXIST else {
                         throw pathError(call: "mkdir", path: current, errno: errno)
                     }
                     guard lstat(current, &info) == 0 else {
@@ -131,7 +125,7 @@ public enum SecureFiles {
     /// Creates an empty file with mode 0600; fails when anything is already there.
     /// `O_NOFOLLOW | O_EXCL` so that a planted symlink is never followed.
     public static func createPrivateFile(_ path: String) throws(StoreError) {
-        let fd = retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        let fd = SystemCall.retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard fd >= 0 else { throw .system(call: "open", path: path, errno: errno) }
         // The mode passed to open is filtered by the umask; make it exactly 0600.
         _ = fchmod(fd, 0o600)
@@ -200,7 +194,7 @@ public enum SecureFiles {
 
     /// Reads a whole small file without following symlinks.
     public static func read(_ path: String, limit: Int = 1 << 20) throws(StoreError) -> [UInt8] {
-        let fd = retrying { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = SystemCall.retrying { open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard fd >= 0 else {
             if errno == ENOENT { throw .missing(path: path) }
             throw .system(call: "open", path: path, errno: errno)
@@ -209,11 +203,10 @@ public enum SecureFiles {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in Glibc.read(fd, buffer.baseAddress, buffer.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .system(call: "read", path: path, errno: errno)
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                SystemCall.retrying { Glibc.read(fd, buffer.baseAddress, buffer.count) }
             }
+            if count < 0 { throw .system(call: "read", path: path, errno: errno) }
             if count == 0 { break }
             bytes += chunk[0..<count]
             guard bytes.count <= limit else { throw .system(call: "read", path: path, errno: EFBIG) }
@@ -225,21 +218,13 @@ public enum SecureFiles {
     /// temporary name and `rename`, with `fsync`, so readers see either nothing or all of it.
     public static func writeNew(_ path: String, bytes: [UInt8]) throws(StoreError) {
         let temporary = path + ".tmp-\(getpid())"
-        let fd = retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        let fd = SystemCall.retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard fd >= 0 else { throw .system(call: "open", path: temporary, errno: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temporary)
-                throw .system(call: "write", path: temporary, errno: code)
-            }
-            offset += written
+        let failure = bytes.withUnsafeBytes { SystemCall.writeAll(fd, $0) }
+        if failure != 0 {
+            close(fd)
+            unlink(temporary)
+            throw .system(call: "write", path: temporary, errno: failure)
         }
         _ = fsync(fd)
         close(fd)
@@ -254,10 +239,10 @@ public enum SecureFiles {
     /// file was linked or renamed into it.
     public static func sync(_ path: String, directory: Bool = false) throws(StoreError) {
         let flags = (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC
-        let fd = retrying { open(path, flags) }
+        let fd = SystemCall.retrying { open(path, flags) }
         guard fd >= 0 else { throw .system(call: "open", path: path, errno: errno) }
         defer { close(fd) }
-        guard retrying({ fsync(fd) }) == 0 else { throw .system(call: "fsync", path: path, errno: errno) }
+        guard SystemCall.retrying({ fsync(fd) }) == 0 else { throw .system(call: "fsync", path: path, errno: errno) }
     }
 
     /// Removes a file; a missing file is not an error.

@@ -1,3 +1,4 @@
+import SystemCalls
 import TerminalIO
 import VaultCrypto
 import VaultOperations
@@ -10,17 +11,8 @@ import VaultOperations
 struct SystemConsole: Console {
     func write(_ text: String, to stream: StandardStream) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(stream.rawValue, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
+        // A stream that cannot be written (a closed pipe) has no one left to tell.
+        text.withUTF8 { buffer in _ = SystemCall.writeAll(stream.rawValue, UnsafeRawBufferPointer(buffer)) }
     }
 
     func isTerminal(_ stream: StandardStream) -> Bool { isatty(stream.rawValue) == 1 }
