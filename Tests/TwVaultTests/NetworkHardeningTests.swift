@@ -284,6 +284,42 @@ extension RotationSuites {
             }
         }
 
+        @Test func importDotenvForceSettlesAnUnfinishedRotationFirst() async throws {
+            try await RotationFixture.with(.apiKey) { f async throws in
+                let crashed = try await f.run(
+                    ["rotate", "p", "--api-key"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-store-pending"])
+                #expect(crashed.status == 137)
+                #expect(f.account.apiKeys.count == 2)
+                f.standIn.clearLog()
+                let file = f.h.root.path + "/replacement.env"
+                try "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"
+                    .write(toFile: file, atomically: true, encoding: .utf8)
+                chmod(file, 0o600)
+                let arguments = ["import", "dotenv", file, "--profile", "p", "--force"]
+
+                // Twilio unavailable: refused with 75, the profile and its rotation kept.
+                f.standIn.failStep(.probeMessages, status: 503)
+                f.standIn.failStep(.deleteKey, status: 503)
+                let offline = await f.call(arguments)
+                #expect(offline.status == 75, "\(offline.stderr)")
+                let lines = linesBesideEndpointWarnings(offline.stderr)
+                #expect(lines.count == 1, "\(offline.stderr)")
+                #expect(lines.first?.contains("could not settle the interrupted api_key rotation") == true)
+                #expect(lines.first?.contains("run `twvault import dotenv \(file) --profile p --force` again") == true)
+                #expect(try await f.show()["unfinished_rotation"] != nil)
+                #expect(try await f.exported()["TWILIO_API_KEY"] == Harness.apiKeySID)
+                #expect(f.account.apiKeys.count == 2)
+
+                // Reachable: the rotation is undone at Twilio first, then the profile replaced.
+                let result = await f.call(arguments)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(f.account.apiKeys.map(\.sid) == [Harness.apiKeySID])
+                #expect(try await f.show()["unfinished_rotation"] == nil)
+                #expect(try await f.exported()["TWILIO_API_KEY"] == nil)
+                #expect(await f.call(["verify"]).status == 0)
+            }
+        }
+
         @Test func addForceSettlesAnUnfinishedRotationFirst() async throws {
             try await RotationFixture.with(.apiKey) { f async throws in
                 let crashed = try await f.run(

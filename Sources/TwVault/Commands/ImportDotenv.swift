@@ -57,12 +57,21 @@ struct ImportDotenv: VaultCommand {
 
         let path = access.vaultPath
         let vault: UnlockedVault
+        var lock: ProfileLock?
+        defer { withExtendedLifetime(lock) {} }
         if SecureFilesProbe.exists(path) {
             let vaultFile = try access.open()
             let exists = try vaultFile.hasProfile(profile)
             if exists, !force { throw VaultError.profileExists(profile) }
             vault = try access.unlock(vaultFile)
-            if exists { try ProfileEditing.confirmReplacement(of: profile, vault: vault, context: context) }
+            if exists {
+                try ProfileEditing.confirmReplacement(of: profile, vault: vault, context: context)
+                // As `add --force`: what only the replaced records know of at Twilio (an
+                // unfinished rotation, ephemeral keys) is settled first, under the profile's lock.
+                let again = "twvault import dotenv \(Names.printable(file)) --profile \(profile) --force"
+                lock = try await TwilioLeftovers.settle(
+                    profile: profile, vault: vault, access: access, purpose: .replace(profile, by: again))
+            }
         } else {
             let passphrase = try access.newPassphrase(file: newPassphrase.newPassphraseFile, allowCurrentChannel: true)
             vault = try VaultFile.create(

@@ -3,7 +3,7 @@ import Vault
 
 /// Credentials at Twilio that only a profile's records know of — an unfinished rotation, the
 /// API keys of `exec --ephemeral-key` runs that were killed — settled before `remove` or
-/// `add --force` deletes those records (DESIGN §4: a Twilio credential is never orphaned
+/// `add --force` or `import dotenv --force` deletes those records (DESIGN §4: a Twilio credential is never orphaned
 /// silently).
 ///
 /// The rotation is finished or undone by `rotate --resume`'s code; the keys are deleted. When
@@ -24,8 +24,9 @@ public enum TwilioLeftovers {
             Purpose(done: "removed", retry: "twvault remove \(profile)")
         }
 
-        public static func replace(_ profile: String) -> Purpose {
-            Purpose(done: "replaced", retry: "twvault add \(profile) --force")
+        /// `command` is the replacing command line to run again (default `twvault add p --force`).
+        public static func replace(_ profile: String, by command: String? = nil) -> Purpose {
+            Purpose(done: "replaced", retry: command ?? "twvault add \(profile) --force")
         }
     }
 
