@@ -19,6 +19,7 @@ struct ImportDotenv: VaultCommand {
             credentials; every other name becomes one of its extra variables, under the rules of \
             `twvault help add`. Empty values are skipped. A line that does not parse, or a value \
             python-dotenv would expand (${NAME}), is refused with its line number, and nothing is stored. \
+            The credentials' ages are unknown until `twvault update NAME --check` asks Twilio. \
             An existing profile is refused unless --force, which replaces all of it (on a terminal, \
             after listing what would be lost and asking). The vault is created when missing.
 
@@ -78,7 +79,10 @@ struct ImportDotenv: VaultCommand {
                 path: path, passphrase: passphrase, limits: newPassphrase.kdf.limits, now: context.now())
             context.output.info("created vault \(path)")
         }
-        let record = try ProfileEditing.newRecord(input, now: context.now())
+        // When the credentials in a .env file were made is unknown: their ages stay unknown
+        // (not the time of the import) until `update --check` asks Twilio.
+        var record = try ProfileEditing.newRecord(input, now: context.now())
+        record.credentialTimes = [:]
         try ProfileEditing.store(
             profile, record, variables: input.extraVariables, replace: force, vault: vault, now: context.now())
         if !skipped.isEmpty {

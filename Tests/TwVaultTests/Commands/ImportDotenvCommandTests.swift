@@ -44,6 +44,9 @@ import VaultOperations
         #expect(record.apiKeySID == TestHome.apiKeySID)
         #expect(record.apiKeySecret == "secret value with spaces")
         #expect(record.region == "ie1")
+        // Nothing tells when the file's credentials were made: their ages are unknown.
+        #expect(record.credentialTimes.isEmpty)
+        #expect(await home.run(["show", "dev"]).stdout.contains("api_key unknown"))
         #expect(
             try Self.storedVariables(home, "dev") == [
                 "TWILIO_PHONE_NUMBER": "+15551234567", "APP_GREETING": "it's $HOME, `not` run",
