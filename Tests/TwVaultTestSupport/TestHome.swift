@@ -62,6 +62,7 @@ public final class TestHome: @unchecked Sendable {
         let console = console ?? TestConsole(stdin: stdin)
         let context = Context.test(environment: env, console: console, clock: clock, http: http, processes: processes)
         let status = await TwVaultMain.run(arguments, context: context)
+        ForceRemedyCheck.check(arguments: arguments, stderr: console.stderr)
         return CommandResult(status: status, stdout: console.stdout, stderr: console.stderr)
     }
 

@@ -75,7 +75,9 @@ final class Harness: @unchecked Sendable {
         if passphrase { env["TWVAULT_PASSPHRASE_FILE"] = passphraseFile }
         for (key, value) in extra { env[key] = value }
         for key in removing { env.removeValue(forKey: key) }
-        return try Harness.execute(Harness.binary, arguments, environment: env, stdin: stdin)
+        let result = try Harness.execute(Harness.binary, arguments, environment: env, stdin: stdin)
+        ForceRemedyCheck.check(arguments: arguments, stderr: result.stderr)
+        return result
     }
 
     /// Runs one command line in process, through the same entry point as the binary, with a
@@ -93,6 +95,7 @@ final class Harness: @unchecked Sendable {
         let context = Context.test(
             environment: env, console: console, http: .live(), processes: processes ?? RecordingLauncher())
         let status = await TwVaultMain.run(arguments, context: context)
+        ForceRemedyCheck.check(arguments: arguments, stderr: console.stderr)
         let stdout = console.stdout
         return Result(status: status, stdout: stdout, stderr: console.stderr, stdoutData: Data(stdout.utf8))
     }
