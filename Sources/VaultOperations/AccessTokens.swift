@@ -44,10 +44,7 @@ public enum AccessTokens {
         // Before the request: a rolled-back record must not be the one exchanged and replaced.
         try vault.checkIntegrity()
         let record = try vault.profile(name)
-        let token = try await access.context.output.transient("waiting for \(hostOf(tokenURL(record, access: access)))")
-        {
-            try await exchange(record, profile: name, access: access)
-        }
+        let token = try await exchange(record, profile: name, access: access)
         let cached = try TokenStore.store(token, profile: name, vault: vault, now: access.context.now()).cached
         access.context.output.note(
             "stored a new access token for '\(name)' (valid \(Durations.describe(max(0, cached.expiresAt - access.context.now()))))"
@@ -93,7 +90,7 @@ public enum AccessTokens {
     /// The profile's token endpoint. When `$TWVAULT_TOKEN_URL` chose it, its first request
     /// warns (a token URL stored in the profile does not).
     public static func endpoint(_ record: ProfileRecord, access: VaultAccess) throws -> TokenEndpoint {
-        let transport = try access.context.http.transport()
+        let transport = access.context.output.showingWaits(try access.context.http.transport())
         return TokenEndpoint(
             url: tokenURL(record, access: access),
             transport: record.tokenURL == nil

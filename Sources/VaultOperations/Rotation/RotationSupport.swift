@@ -50,7 +50,8 @@ public struct TwilioEndpoints {
     public func api(accountSID: String, username: String, password: String) throws -> TwilioAPI {
         TwilioAPI(
             accountSID: accountSID, credentials: BasicCredentials(username: username, password: password),
-            transport: EndpointOverride.watching([.api, .accounts], context: context, transport: try http.transport()),
+            transport: EndpointOverride.watching(
+                [.api, .accounts], context: context, transport: context.output.showingWaits(try http.transport())),
             apiBaseURL: apiBaseURL, accountsBaseURL: accountsBaseURL)
     }
 

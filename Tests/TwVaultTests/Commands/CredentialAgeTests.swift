@@ -124,6 +124,26 @@ import VaultOperations
         }
     }
 
+    /// DESIGN §10: a network wait longer than half a second shows one transient line on a
+    /// terminal — here a REST call (the key's creation time), not only a token exchange.
+    @Test func aSlowRequestOnATerminalShowsAWaitingLine() async throws {
+        try await withStandIn(Self.configuration) { standIn in
+            let home = try home()
+            home.environment["TWVAULT_API_URL"] = standIn.baseURL
+            #expect(await home.run(["import", "twilio-cli"]).exit == .success)
+            // Far longer than the half second after which the line shows.
+            standIn.inject(Fault(.delay(.seconds(3)), target: .step(.fetchKey)))
+            let console = TestConsole(terminal: [.standardError])
+            let result = await home.run(["update", "default", "--check"], console: console, http: .live())
+            #expect(result.exit == .success, "\(result.stderr)")
+            #expect(result.stderr.contains("waiting for 127.0.0.1…\r\u{1B}[K"), "\(result.stderr)")
+            // Not on a terminal: nothing of it.
+            standIn.inject(Fault(.delay(.seconds(3)), target: .step(.fetchKey)))
+            let plain = await home.run(["update", "default", "--check"], http: .live())
+            #expect(plain.exit == .success && !plain.stderr.contains("waiting for"), "\(plain.stderr)")
+        }
+    }
+
     @Test func importCheckKnowsWhatItCanAndSaysWhatItCannot() async throws {
         try await withStandIn(Self.configuration) { standIn in
             let home = try home()
