@@ -40,4 +40,24 @@ import TwilioStandIn
         #expect(Array(lines.dropLast()).sorted() == ["0", "1", "2"], "\(result.stdout)")
         #expect(standIn.requests(to: "/v2/token", method: "POST").count == 1)
     }
+
+    /// `exec --ephemeral-key` spawns its child and stays to delete the key: the child still gets
+    /// 0–2 only (no HTTP client socket, vault, lock or session descriptor) and a key of its own.
+    @Test func anEphemeralKeyChildHasOnlyTheStandardDescriptors() async throws {
+        try await RotationFixture.with(.apiKey) { f async throws in
+            let script = """
+                for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+                exec '\(Harness.binary)' exec p --ephemeral-key -- sh -c 'ls /proc/$$/fd; echo "key $TWILIO_API_KEY"'
+                """
+            let result = try await Harness.executeAsync(
+                "/bin/bash", ["-c", script], environment: f.h.baseEnvironment())
+            #expect(result.status == 0, "\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            let keyLine = try #require(lines.last)
+            #expect(keyLine.hasPrefix("key SK") && keyLine != "key \(Harness.apiKeySID)", "\(result.stdout)")
+            #expect(Array(lines.dropLast()).sorted() == ["0", "1", "2"], "\(result.stdout)")
+            // The key lived only for the child.
+            #expect(f.account.apiKeys.map(\.sid) == [Harness.apiKeySID])
+        }
+    }
 }
