@@ -284,13 +284,18 @@ extension RotationSuites {
             }
         }
 
+        /// A key rotation of `p` killed once its new key is stored as pending: two keys at Twilio.
+        func crashKeyRotation(_ f: RotationFixture) async throws {
+            let crashed = try await f.run(
+                ["rotate", "p", "--api-key"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-store-pending"])
+            #expect(crashed.status == 137)
+            #expect(f.account.apiKeys.count == 2)
+            f.standIn.clearLog()
+        }
+
         @Test func importDotenvForceSettlesAnUnfinishedRotationFirst() async throws {
             try await RotationFixture.with(.apiKey) { f async throws in
-                let crashed = try await f.run(
-                    ["rotate", "p", "--api-key"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-store-pending"])
-                #expect(crashed.status == 137)
-                #expect(f.account.apiKeys.count == 2)
-                f.standIn.clearLog()
+                try await crashKeyRotation(f)
                 let file = f.h.root.path + "/replacement.env"
                 try "TWILIO_ACCOUNT_SID=\(Harness.accountSID)\nTWILIO_AUTH_TOKEN=\(Harness.authToken)\n"
                     .write(toFile: file, atomically: true, encoding: .utf8)
@@ -322,11 +327,7 @@ extension RotationSuites {
 
         @Test func addForceSettlesAnUnfinishedRotationFirst() async throws {
             try await RotationFixture.with(.apiKey) { f async throws in
-                let crashed = try await f.run(
-                    ["rotate", "p", "--api-key"], env: ["TWVAULT_TEST_CRASH_AFTER": "api-key-store-pending"])
-                #expect(crashed.status == 137)
-                #expect(f.account.apiKeys.count == 2)
-                f.standIn.clearLog()
+                try await crashKeyRotation(f)
                 let variables = ["TWILIO_ACCOUNT_SID": Harness.accountSID, "TWILIO_AUTH_TOKEN": Harness.authToken]
 
                 // Twilio unavailable (the new key's probe and its deletion fail): refused, the
