@@ -208,12 +208,14 @@ public struct CapturedOutput: Sendable {
         self.errorOutput = errorOutput
     }
 
-    /// The error output as one line (the last non-empty line, trimmed), for messages.
+    /// The error output as one line, for messages: its first `fatal:` or `error:` line, else
+    /// its last non-empty line.
     public var errorLine: String {
         let text = String(decoding: errorOutput, as: UTF8.self)
         let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map {
             String($0.drop(while: { $0 == " " || $0 == "\t" }))
         }
+        if let first = lines.first(where: { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") }) { return first }
         return lines.last(where: { !$0.isEmpty }) ?? "no message"
     }
 }

@@ -77,7 +77,7 @@ struct Git {
         ])
         guard result.status == 0 else {
             let line = result.errorLine
-            let lower = line.lowercased()
+            let lower = String(decoding: result.errorOutput, as: UTF8.self).lowercased()
             let missing = [
                 "does not appear to be a git repository", "repository not found", "not found",
                 "no such file or directory", "does not exist",

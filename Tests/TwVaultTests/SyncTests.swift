@@ -1,0 +1,283 @@
+import Foundation
+import Testing
+import TwVaultTestSupport
+import Vault
+import VaultOperations
+
+/// `clone` and `sync` with the real git and a bare repository on the local disk (DESIGN §12).
+@Suite struct SyncTests {
+    static let git = SystemProcessLauncher()
+
+    /// A bare repository in a home of its own.
+    final class Remote: @unchecked Sendable {
+        let home: TestHome
+        var path: String { home.root + "/team.git" }
+
+        init() throws {
+            home = try TestHome()
+            try Self.git(["init", "--bare", "--quiet", path])
+        }
+
+        /// Runs git in a scratch work tree of the repository (someone with push access).
+        @discardableResult
+        static func git(_ arguments: [String], in directory: String? = nil) throws -> String {
+            var argv = ["git"]
+            if let directory { argv += ["-C", directory] }
+            argv += ["-c", "user.name=mallory", "-c", "user.email=m@example.invalid"] + arguments
+            let result = try SyncTests.git.capture(
+                argv, environment: ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/nonexistent"], input: [])
+            guard result.status == 0 else {
+                throw OperationError.temporary(
+                    "git \(arguments.joined(separator: " ")): \(String(decoding: result.errorOutput, as: UTF8.self))")
+            }
+            return String(decoding: result.output, as: UTF8.self)
+        }
+
+        /// Checks the repository out, lets `edit` change the work tree, commits and pushes.
+        func tamper(_ edit: (String) throws -> Void) throws {
+            let work = home.root + "/work-\(UUID().uuidString)"
+            try Self.git(["clone", "--quiet", "--branch", "main", path, work])
+            try edit(work)
+            try Self.git(["add", "-A"], in: work)
+            try Self.git(["commit", "--quiet", "-m", "tamper"], in: work)
+            try Self.git(["push", "--quiet", "origin", "HEAD:main"], in: work)
+        }
+    }
+
+    static func add(_ home: TestHome, _ name: String, token: String) async -> CommandResult {
+        await home.run(
+            ["add", name, "--stdin", "--force"],
+            stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=\(token)\n")
+    }
+
+    static func sync(_ home: TestHome, _ extra: [String] = []) async -> CommandResult {
+        await home.run(["sync"] + extra, processes: git)
+    }
+
+    static func names(_ home: TestHome) async -> [String] {
+        await home.run(["list"]).stdout.split(separator: "\n").map(String.init)
+    }
+
+    static func token(_ home: TestHome, _ profile: String) async -> String? {
+        let output = await home.run(["export", profile, "--format", "dotenv"]).stdout
+        return output.split(separator: "\n").first { $0.hasPrefix("TWILIO_AUTH_TOKEN=") }
+            .map { String($0.dropFirst("TWILIO_AUTH_TOKEN=".count)).replacingOccurrences(of: "'", with: "") }
+    }
+
+    /// A creates the vault (the fixture) and pushes it; each other home clones it.
+    static func team(_ count: Int, remote: Remote) async throws -> [TestHome] {
+        let a = try TestHome()
+        try a.installFixtureVault(unlocked: true)
+        let first = await sync(a, ["--remote", remote.path])
+        #expect(first.exit == .success, "\(first.stderr)")
+        var homes = [a]
+        for _ in 1..<count {
+            let home = try TestHome()
+            let cloned = await home.run(["clone", remote.path], passphrase: true, processes: git)
+            #expect(cloned.exit == .success, "\(cloned.stderr)")
+            try await home.unlock()
+            homes.append(home)
+        }
+        return homes
+    }
+
+    @Test func threeUsersMergeEditsConflictsAndDeletions() async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(3, remote: remote)
+        let (a, b, c) = (homes[0], homes[1], homes[2])
+        for home in [b, c] {
+            #expect(await Self.token(home, "p") == TestHome.authToken)
+        }
+
+        // Two rounds of edits of different profiles on A and B: all survive.
+        for round in 1...2 {
+            #expect(await Self.add(a, "a\(round)", token: "token-a\(round)").exit == .success)
+            #expect(await Self.add(b, "b\(round)", token: "token-b\(round)").exit == .success)
+            #expect(await Self.sync(a).exit == .success)
+            #expect(await Self.sync(b).exit == .success)
+            #expect(await Self.sync(a).exit == .success)
+        }
+        let everything = ["a1", "a2", "b1", "b2", "p"]
+        #expect(await Self.names(a) == everything)
+        #expect(await Self.names(b) == everything)
+        #expect(await Self.token(a, "b2") == "token-b2")
+        #expect(await Self.token(b, "a1") == "token-a1")
+
+        // The same profile changed on both sides: both versions stay, and sync says so.
+        #expect(await Self.add(a, "p", token: "token-from-a").exit == .success)
+        #expect(await Self.add(b, "p", token: "token-from-b").exit == .success)
+        #expect(await Self.sync(a).exit == .success)
+        let conflicted = await Self.sync(b)
+        #expect(conflicted.exit == .success, "\(conflicted.stderr)")
+        #expect(conflicted.stdout.contains("profile 'p' changed on both sides"))
+        #expect(conflicted.stdout.contains("'p.conflict-1'"))
+        #expect(await Self.sync(a).exit == .success)
+        for home in [a, b] {
+            let names = await Self.names(home)
+            #expect(names.contains("p.conflict-1"))
+            let kept = await Self.token(home, "p")
+            let copy = await Self.token(home, "p.conflict-1")
+            let tokens: Set<String?> = [kept, copy]
+            #expect(tokens == ["token-from-a", "token-from-b"])
+        }
+        let tokenA = await Self.token(a, "p")
+        let tokenB = await Self.token(b, "p")
+        #expect(tokenA == tokenB)
+
+        // A deletion of an unchanged record on one side propagates.
+        #expect(await a.run(["remove", "a1", "--yes"]).exit == .success)
+        #expect(await Self.sync(a).exit == .success)
+        #expect(await Self.sync(b).exit == .success)
+        let afterRemoval = await Self.names(b)
+        #expect(!afterRemoval.contains("a1"))
+
+        // C, which did nothing, catches up with everything in one sync.
+        let caughtUp = await Self.sync(c)
+        #expect(caughtUp.exit == .success, "\(caughtUp.stderr)")
+        let namesC = await Self.names(c)
+        let namesB = await Self.names(b)
+        #expect(namesC == namesB)
+        #expect(await Self.token(c, "a2") == "token-a2")
+        for home in homes {
+            #expect(await home.run(["verify"]).exit == .success)
+        }
+    }
+
+    enum Tampering: String, CaseIterable, Sendable {
+        case swapRecords, rollBackRecord, forgeSlot, dropManifestEntry, rollBackRepository
+    }
+
+    @Test("a pushed commit that fails its checks is refused and changes nothing", arguments: Tampering.allCases)
+    func tamperedRepositoryIsRefused(_ tampering: Tampering) async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(2, remote: remote)
+        let (a, b) = (homes[0], homes[1])
+        #expect(await Self.add(a, "q", token: "token-q1").exit == .success)
+        #expect(await Self.sync(a).exit == .success)
+        #expect(await Self.add(a, "q", token: "token-q2").exit == .success)
+        #expect(await Self.sync(a).exit == .success)
+        #expect(await Self.sync(b).exit == .success)
+        #expect(await Self.token(b, "q") == "token-q2")
+        let hexP = "70"
+        let hexQ = "71"
+        try remote.tamper { work in
+            let records = work + "/records"
+            switch tampering {
+            case .swapRecords:
+                let p = try Data(contentsOf: URL(fileURLWithPath: "\(records)/\(hexP)/profile"))
+                let q = try Data(contentsOf: URL(fileURLWithPath: "\(records)/\(hexQ)/profile"))
+                try q.write(to: URL(fileURLWithPath: "\(records)/\(hexP)/profile"))
+                try p.write(to: URL(fileURLWithPath: "\(records)/\(hexQ)/profile"))
+            case .rollBackRecord:
+                let log = try Remote.git(["log", "--format=%H", "--", "records/\(hexQ)/profile"], in: work)
+                let older = log.split(separator: "\n")[1]
+                try Remote.git(["checkout", String(older), "--", "records/\(hexQ)/profile"], in: work)
+            case .forgeSlot:
+                let label = Array("mallory".utf8).map { String(format: "%02x", $0) }.joined()
+                let slot = try Data(contentsOf: URL(fileURLWithPath: "\(work)/slots/64656661756c74"))
+                try slot.write(to: URL(fileURLWithPath: "\(work)/slots/\(label)"))
+            case .dropManifestEntry:
+                try FileManager.default.removeItem(atPath: "\(records)/\(hexQ)/profile")
+            case .rollBackRepository:
+                let log = try Remote.git(["log", "--format=%H"], in: work)
+                let older = log.split(separator: "\n")[1]
+                try Remote.git(["checkout", String(older), "--", "."], in: work)
+            }
+        }
+        let before = try VaultState(b)
+        let refused = await Self.sync(b)
+        #expect(refused.exit == .dataError, "\(refused.stderr)")
+        #expect(refused.stderr.hasPrefix("twvault: ") && refused.stderr.split(separator: "\n").count == 1)
+        #expect(try VaultState(b) == before)
+        #expect(await Self.token(b, "q") == "token-q2")
+        #expect(await b.run(["verify"]).exit == .success)
+    }
+
+    /// The vault file and the mirror's merged commit: what a refused sync must leave alone.
+    struct VaultState: Equatable {
+        var database: Data
+        var base: String
+
+        init(_ home: TestHome) throws {
+            database = try Data(contentsOf: URL(fileURLWithPath: home.vaultPath))
+            base = try Remote.git(["--git-dir=\(home.vaultPath).sync", "rev-parse", "refs/twvault/base"])
+        }
+    }
+
+    @Test func aMissingRemoteIs66AndABadURLIs64() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault(unlocked: true)
+        let none = await Self.sync(home)
+        #expect(none.exit == .noInput)
+        #expect(none.stderr.contains("--remote"))
+        let missing = await Self.sync(home, ["--remote", home.root + "/no-such.git"])
+        #expect(missing.exit == .noInput, "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+        let dash = await Self.sync(home, ["--remote=--upload-pack=touch /tmp/x"])
+        #expect(dash.exit == .usage)
+        let clone = await home.run(["clone", "--", "-x"], processes: Self.git)
+        #expect(clone.exit == .usage)
+        let cloneMissing = try TestHome()
+        let result = await cloneMissing.run(
+            ["clone", home.root + "/no-such.git"], passphrase: true, processes: Self.git)
+        #expect(result.exit == .noInput)
+        #expect(!FileManager.default.fileExists(atPath: cloneMissing.vaultPath))
+    }
+
+    @Test func gitFailuresAre75AndChangeNothing() async throws {
+        let home = try TestHome()
+        try home.installFixtureVault(unlocked: true)
+        // Nothing listens on port 1: the fetch fails as a network failure does.
+        let unreachable = await Self.sync(home, ["--remote", "http://127.0.0.1:1/team.git"])
+        #expect(unreachable.exit == .temporaryFailure, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.split(separator: "\n").count == 1)
+        // No git on PATH at all.
+        let noGit = await home.run(["sync"], env: ["PATH": home.root], processes: Self.git)
+        #expect(noGit.exit == .temporaryFailure)
+        #expect(noGit.stderr.contains("git is not installed"))
+        #expect(await home.run(["verify"]).exit == .success)
+    }
+
+    @Test func aSecondSyncOfTheSameVaultWaitsForNoneAndIsRefused() async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(1, remote: remote)
+        let lockPath = homes[0].vaultPath + ".sync.lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let busy = await Self.sync(homes[0])
+        #expect(busy.exit == .temporaryFailure)
+        #expect(busy.stderr.contains("another sync"))
+        flock(fd, LOCK_UN)
+        #expect(await Self.sync(homes[0]).exit == .success)
+    }
+
+    @Test func aRefusedPushIs75AndTheNextSyncCompletes() async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(2, remote: remote)
+        let (a, b) = (homes[0], homes[1])
+        #expect(await Self.add(a, "fromA", token: "token-a").exit == .success)
+        #expect(await Self.add(b, "fromB", token: "token-b").exit == .success)
+        #expect(await Self.sync(a).exit == .success)
+        #expect(await Self.add(a, "again", token: "token-again").exit == .success)
+        let hook = remote.path + "/hooks/pre-receive"
+        let marker = remote.home.root + "/hook-ran"
+        try TestHome.write(
+            """
+            #!/bin/sh
+            if [ ! -e '\(marker)' ]; then touch '\(marker)'; echo 'refused once' >&2; exit 1; fi
+            exit 0
+
+            """, to: hook, mode: 0o700)
+        let result = await Self.sync(b)
+        // A hook refusal is "remote rejected" without "cannot lock ref": a failure, not a race.
+        #expect(result.exit == .temporaryFailure)
+        #expect(FileManager.default.fileExists(atPath: marker))
+        // Once the repository accepts again, the next sync completes the merge.
+        let again = await Self.sync(b)
+        #expect(again.exit == .success, "\(again.stderr)")
+        #expect(await Self.sync(a).exit == .success)
+        #expect(await Self.names(a) == ["again", "fromA", "fromB", "p"])
+    }
+}
