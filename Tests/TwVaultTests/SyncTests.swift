@@ -280,4 +280,30 @@ import VaultOperations
         #expect(await Self.sync(a).exit == .success)
         #expect(await Self.names(a) == ["again", "fromA", "fromB", "p"])
     }
+    /// `Tests/format-reader/read_repository.py`, written from docs/FORMAT.md alone, reads the
+    /// repository and refuses it once a file is swapped.
+    @Test func theIndependentReaderReadsTheRepository() async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(1, remote: remote)
+        #expect(await Self.add(homes[0], "q", token: "token-q").exit == .success)
+        #expect(await Self.sync(homes[0]).exit == .success)
+        let work = remote.home.root + "/checkout"
+        try Remote.git(["clone", "--quiet", "--branch", "main", remote.path, work])
+        let reader = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("format-reader/read_repository.py").path
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TWVAULT_") }
+        environment["TWVAULT_PASSPHRASE"] = TestHome.passphrase
+        let read = try Self.git.capture(["python3", reader, work], environment: environment, input: [])
+        #expect(read.status == 0, "\(String(decoding: read.errorOutput, as: UTF8.self))")
+        let json = try JSONSerialization.jsonObject(with: Data(read.output)) as? [String: [String: [String: Any]]]
+        #expect(json?["q"]?["profile"]?["auth_token"] as? String == "token-q")
+        #expect(json?["p"]?["profile"]?["auth_token"] as? String == TestHome.authToken)
+        let p = work + "/records/70/profile"
+        let q = work + "/records/71/profile"
+        let pBytes = try Data(contentsOf: URL(fileURLWithPath: p))
+        try Data(contentsOf: URL(fileURLWithPath: q)).write(to: URL(fileURLWithPath: p))
+        try pBytes.write(to: URL(fileURLWithPath: q))
+        let refused = try Self.git.capture(["python3", reader, work], environment: environment, input: [])
+        #expect(refused.status == 65)
+    }
 }
