@@ -41,6 +41,9 @@ struct CampaignTests {
         let result = try await Self.campaign("crash-campaign", ["15", "20240601"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("15 iterations"))
+        for step in ["sync-applied", "sync-committed", "sync-pushed"] {
+            #expect(result.stdout.contains("sync stopped at \(step): the vault verifies and the next sync completed"))
+        }
     }
 
     @Test("20 concurrent writers with readers; a writer blocked past the lock timeout exits 75")

@@ -101,6 +101,17 @@ struct Git {
         return id.isEmpty ? nil : id
     }
 
+    /// Whether `ancestor` is `commit` or one of its ancestors.
+    func isAncestor(_ ancestor: String, of commit: String) throws -> Bool {
+        let result = try run(["merge-base", "--is-ancestor", ancestor, commit])
+        switch result.status {
+        case 0: return true
+        case 1: return false
+        default:
+            throw OperationError.temporary("git could not compare commits: \(Names.printable(result.errorLine))")
+        }
+    }
+
     func updateRef(_ ref: String, to commit: String) throws {
         try checked(["update-ref", ref, commit], what: "record the merged commit")
     }

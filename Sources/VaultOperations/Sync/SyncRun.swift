@@ -56,8 +56,8 @@ extension RepositorySync {
 
     /// Reads the last merged commit: it was checked when it was merged or made, and lives
     /// in the vault's own directory, so only its listing and manifest are read.
-    static func loadBase(git: Git, keys: RepositoryKeys) throws -> Snapshot? {
-        guard let commit = try git.resolve(Git.baseRef) else { return nil }
+    static func loadBase(git: Git, keys: RepositoryKeys, ref: String = Git.baseRef) throws -> Snapshot? {
+        guard let commit = try git.resolve(ref) else { return nil }
         let tree = try git.tree(commit)
         guard let headerID = tree[headerPath], let manifestID = tree[manifestPath] else { return nil }
         let blobs = try git.blobs([headerID, manifestID])
@@ -102,7 +102,18 @@ extension RepositorySync {
         for attempt in 1...pushAttempts {
             try git.fetch(url: url)
             var remote: Snapshot?
-            if let commit = try git.resolve(Git.remoteRef) {
+            let remoteCommit = try git.resolve(Git.remoteRef)
+            // A commit this vault made and pushed, whose push was not recorded as merged (a crash
+            // right after the push): everything in it is in the vault, so it is the base.
+            if let remoteCommit, let outgoing = try git.resolve(Git.outgoingRef), outgoing != base?.commit,
+                try git.isAncestor(outgoing, of: remoteCommit),
+                try base.map({ try git.isAncestor($0.commit, of: outgoing) }) ?? true,
+                let made = try loadBase(git: git, keys: keys, ref: Git.outgoingRef)
+            {
+                try git.updateRef(Git.baseRef, to: outgoing)
+                base = made
+            }
+            if let commit = remoteCommit {
                 remote = try check(commit, git: git, keys: keys, vaultID: vaultID, base: base).0
             } else if base != nil {
                 throw VaultError.tampered(
