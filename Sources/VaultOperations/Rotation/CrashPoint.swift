@@ -40,6 +40,10 @@ public enum CrashPoint {
         case ephemeralCreate = "ephemeral-create"
         /// Ephemeral key: the command ended; its key is not deleted yet.
         case ephemeralChildExit = "ephemeral-child-exit"
+        /// Rekey: everything is written in the rekey's transaction; it is not committed.
+        case rekeyWritten = "rekey-written"
+        /// Rekey: committed; the session files and the old ciphertext are not cleared yet.
+        case rekeyCommitted = "rekey-committed"
     }
 
     /// Ends the process at once (like kill -9: no clean-up, no buffered output) when
