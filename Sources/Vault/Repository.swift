@@ -73,21 +73,40 @@ public struct RepositoryKeys: Sendable {
         } catch { throw .corrupt("the data key has the wrong size") }
     }
 
-    /// The data key from the repository's slots, opened with a passphrase (as `unlock` does).
-    public static func unlock(slots: [PassphraseSlot], vaultID: [UInt8], passphrase: SecretBytes) throws(VaultError)
-        -> RepositoryKeys
-    {
+    /// The data key from the repository's slots, opened with a passphrase (as `unlock` does):
+    /// through this user's identity when a member slot is sealed to it, else a passphrase slot.
+    public static func unlock(
+        slots: [PassphraseSlot], vaultID: [UInt8], passphrase: SecretBytes, identityPath: String
+    ) throws(VaultError) -> RepositoryKeys {
         guard !slots.isEmpty else { throw .tampered(what: "the repository has no slots") }
         guard slots.count <= SlotTable.maximumCount else {
             throw .tampered(what: "the repository has more than \(SlotTable.maximumCount) slots")
         }
         for slot in slots { try slot.checkStructure() }
-        for slot in slots {
+        if let publicKey = try IdentityFile.publicKey(at: identityPath),
+            slots.contains(where: { $0.kind == .member && $0.publicKey == publicKey })
+        {
+            let identity = try IdentityFile.open(at: identityPath, passphrase: passphrase)
+            return try unlock(slots: slots, vaultID: vaultID, identity: identity)
+        }
+        for slot in slots where slot.kind == .passphrase {
             if let dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) {
                 return try RepositoryKeys(vaultID: vaultID, dataKey: dataKey)
             }
         }
         throw .wrongPassphrase
+    }
+
+    /// The data key from the member slot sealed to `identity`; `wrongPassphrase` (77) when
+    /// none is: a removed member's identity opens nothing written after the rekey.
+    public static func unlock(slots: [PassphraseSlot], vaultID: [UInt8], identity: Identity) throws(VaultError)
+        -> RepositoryKeys
+    {
+        for slot in slots { try slot.checkStructure() }
+        guard let slot = slots.first(where: { $0.kind == .member && $0.publicKey == identity.publicKey }),
+            let dataKey = try MemberSlot.unwrap(slot, identity: identity, vaultID: vaultID)
+        else { throw .wrongPassphrase }
+        return try RepositoryKeys(vaultID: vaultID, dataKey: dataKey)
     }
 
     /// nonce || seal(manifest, nonce, manifest_key)
@@ -147,6 +166,17 @@ public struct RepositoryKeys: Sendable {
         _ = try sealer.open(sealed, profile: profile, kind: RecordKind(rawValue: kind))
     }
 
+    /// The record at (profile, kind) sealed again under another data key (`keys`).
+    public func transfer(_ sealed: [UInt8], profile: String, kind: String, to keys: RepositoryKeys) throws(VaultError)
+        -> [UInt8]
+    {
+        let recordKind = RecordKind(rawValue: kind)
+        let payload = try sealer.open(sealed, profile: profile, kind: recordKind)
+        do { return try keys.sealer.seal(payload, profile: profile, kind: recordKind) } catch {
+            throw .system("could not seal a record")
+        }
+    }
+
     /// The record at (profile, kind) sealed again as a record of `newProfile`.
     public func reseal(_ sealed: [UInt8], profile: String, kind: String, as newProfile: String) throws(VaultError)
         -> [UInt8]
@@ -170,7 +200,8 @@ extension PassphraseSlot {
     static let repositoryMagic = Array("TWVSLOT1".utf8)
 
     /// The slot as a repository file: "TWVSLOT1" || lp(label) || u64be(algorithm)
-    /// || u64be(ops_limit) || u64be(mem_limit) || lp(salt) || lp(wrapped_key) || u64be(created_at).
+    /// || u64be(ops_limit) || u64be(mem_limit) || lp(salt) || lp(wrapped_key) || u64be(created_at)
+    /// || lp(kind) || lp(public_key, empty for a passphrase slot).
     public var repositoryBytes: [UInt8] {
         var writer = ByteWriter()
         writer.append(Self.repositoryMagic)
@@ -181,6 +212,8 @@ extension PassphraseSlot {
         writer.lengthPrefixed(salt)
         writer.lengthPrefixed(wrappedKey)
         writer.u64(UInt64(bitPattern: createdAt))
+        writer.lengthPrefixed(Array(kind.rawValue.utf8))
+        writer.lengthPrefixed(publicKey ?? [])
         return writer.bytes
     }
 
@@ -193,12 +226,16 @@ extension PassphraseSlot {
                 let algorithm = reader.u64(), algorithm < 256, let ops = reader.u64(), let mem = reader.u64(),
                 let saltLength = reader.u32(), saltLength <= 64, let salt = reader.take(Int(saltLength)),
                 let wrappedLength = reader.u32(), wrappedLength <= 256, let wrapped = reader.take(Int(wrappedLength)),
-                let created = reader.u64(), reader.remaining == 0
+                let created = reader.u64(), let kindLength = reader.u32(), kindLength <= 32,
+                let kind = reader.take(Int(kindLength)), let keyLength = reader.u32(), keyLength <= 64,
+                let key = reader.take(Int(keyLength)), reader.remaining == 0
             else { return nil }
+            let slotKind = SlotKind(rawValue: String(decoding: kind, as: UTF8.self))
             return PassphraseSlot(
                 label: String(decoding: label, as: UTF8.self), algorithm: Int(algorithm),
                 limits: KDFLimits(opsLimit: ops, memLimit: mem), salt: Array(salt), wrappedKey: Array(wrapped),
-                createdAt: Int64(bitPattern: created))
+                createdAt: Int64(bitPattern: created), kind: slotKind,
+                publicKey: slotKind == .member ? Array(key) : (key.isEmpty ? nil : Array(key)))
         }
         guard let parsed, (try? Names.validateSlotLabel(parsed.label)) != nil else { return nil }
         self = parsed
@@ -271,6 +308,46 @@ extension UnlockedVault {
             }
         }
         file.checkpoint()
+    }
+}
+
+extension UnlockedVault {
+    /// Takes over a repository sealed under a new data key (a rekey made by another member):
+    /// in one transaction, checked against the current vault MAC first, every record and slot
+    /// is replaced by the repository's, the MAC state is rebuilt under the new key, and the
+    /// lock generation is raised so that every unlock session made with the old key ends.
+    /// Returns the vault opened with the new key, keeping this member's identity.
+    public func adopt(_ keys: RepositoryKeys, slots: [PassphraseSlot], records: [RecordRow]) throws(VaultError)
+        -> UnlockedVault
+    {
+        let newKeys: VaultKeys
+        do { newKeys = try VaultKeys(vaultID: keys.vaultID, dataKey: keys.dataKey) } catch {
+            throw .corrupt("the data key has the wrong size")
+        }
+        try translating(path: path) {
+            try connection.writeTransaction {
+                let ledger = try Integrity.beginWrite(connection, keys: self.keys, fullCheckLimit: fullCheckLimit)
+                try connection.prepare("DELETE FROM record").run()
+                try connection.prepare("DELETE FROM slot").run()
+                for slot in slots { try SlotTable.insert(slot, into: connection) }
+                for row in records {
+                    try Names.validateProfile(row.profile)
+                    try keys.checkRecord(row.sealed, profile: row.profile, kind: row.kind)
+                    try connection.cached("INSERT INTO record (profile, kind, sealed, updated_at) VALUES (?, ?, ?, ?)")
+                        .bind(.text(row.profile), .text(row.kind), .blob(row.sealed), .integer(row.updatedAt)).run()
+                }
+                var state = try Integrity.fullState(connection, keys: newKeys)
+                state.writeCounter = ledger.state.writeCounter + 1
+                try Integrity.store(state, in: connection, keys: newKeys)
+                try connection.prepare(
+                    "UPDATE vault SET lock_generation = lock_generation + 1 WHERE singleton = 1 AND lock_generation >= 0"
+                ).run()
+            }
+        }
+        file.checkpoint()
+        let adopted = try UnlockedVault(file: file, dataKey: keys.dataKey, slotLabel: slotLabel)
+        adopted.memberIdentity = memberIdentity
+        return adopted
     }
 }
 

@@ -306,4 +306,79 @@ import VaultOperations
         let refused = try Self.git.capture(["python3", reader, work], environment: environment, input: [])
         #expect(refused.status == 65)
     }
+    /// Members instead of a shared passphrase: B and C clone with their own passphrases (their
+    /// identities open member slots in the repository); edits merge; `member remove carol` on
+    /// A and a sync rekey the repository; B's next sync takes the new key through B's member
+    /// slot without asking for anything; C's identity opens nothing written afterwards (77),
+    /// while C's old local copy stays C's.
+    @Test func membersShareAndARekeyIsFollowedByMembersOnly() async throws {
+        let remote = try Remote()
+        let team = try await TeamTests.Team.make()
+        let (a, b, c) = (team.a, team.b, team.c)
+        func run(_ user: TeamTests.User, _ arguments: [String], session: Bool = false) async -> CommandResult {
+            var env = user.configEnvironment
+            if !session { env["TWVAULT_PASSPHRASE"] = user.passphrase }
+            return await user.home.run(
+                arguments, env: env, removing: session ? ["TWVAULT_PASSPHRASE_FILE"] : [], processes: Self.git)
+        }
+        let first = await run(a, ["sync", "--remote", remote.path])
+        #expect(first.exit == .success, "\(first.stderr)")
+        for user in [b, c] {
+            let cloned = await run(user, ["clone", remote.path])
+            #expect(cloned.exit == .success, "\(cloned.stderr)")
+            let export = await run(user, ["export", "p", "--format", "dotenv"])
+            #expect(export.stdout.contains(TestHome.authToken), "\(export.stderr)")
+        }
+        // B works from an unlock session made through B's member slot.
+        let unlocked = await run(b, ["unlock", "--ttl", "10m"])
+        let line = unlocked.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        b.home.environment["TWVAULT_SESSION"] = String(line.dropFirst("export TWVAULT_SESSION='".count).dropLast())
+
+        for round in 1...2 {
+            let lines = "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=token-b\(round)\n"
+            let byA = await a.home.run(
+                ["add", "a\(round)", "--stdin"], stdin: lines,
+                env: a.configEnvironment.merging(["TWVAULT_PASSPHRASE": a.passphrase]) { $1 })
+            #expect(byA.exit == .success, "\(byA.stderr)")
+            let added = await b.home.run(
+                ["add", "b\(round)", "--stdin"], stdin: lines, env: b.configEnvironment, processes: Self.git)
+            #expect(added.exit == .success, "\(added.stderr)")
+            #expect(await run(a, ["sync"]).exit == .success)
+            #expect(await run(b, ["sync"], session: true).exit == .success)
+            #expect(await run(a, ["sync"]).exit == .success)
+        }
+        let listed = await run(a, ["list"])
+        #expect(listed.stdout.contains("b2") && listed.stdout.contains("a2"))
+
+        // A removes carol: a rekey, pushed by A's next sync.
+        let removed = await run(a, ["member", "remove", "carol", "--yes"])
+        #expect(removed.exit == .success, "\(removed.stderr)")
+        let pushed = await run(a, ["sync"])
+        #expect(pushed.exit == .success, "\(pushed.stderr)")
+        let lines = "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=token-after\n"
+        let aEnvironment = a.configEnvironment.merging(["TWVAULT_PASSPHRASE": a.passphrase]) { $1 }
+        #expect(await a.home.run(["add", "after", "--stdin"], stdin: lines, env: aEnvironment).exit == .success)
+        #expect(await run(a, ["sync"]).exit == .success)
+
+        // B: no passphrase given, only the session: the sync takes the new key by itself.
+        let adopted = await run(b, ["sync"], session: true)
+        #expect(adopted.exit == .success, "\(adopted.stderr)")
+        #expect(adopted.stderr.contains("rekeyed"))
+        let export = await run(b, ["export", "after", "--format", "dotenv"])
+        #expect(export.stdout.contains("token-after"), "\(export.stderr)")
+        #expect(await run(b, ["verify"]).exit == .success)
+
+        // C: its identity opens nothing written since; its own old copy still opens.
+        let refused = await run(c, ["sync"])
+        #expect(refused.exit == .noPermission, "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        let work = remote.home.root + "/after-rekey"
+        try Remote.git(["clone", "--quiet", "--branch", "main", remote.path, work])
+        let cloneByC = await run(c, ["--vault", c.home.root + "/again.db", "clone", remote.path])
+        #expect(cloneByC.exit == .noPermission)
+        #expect(!FileManager.default.fileExists(atPath: c.home.root + "/again.db"))
+        let old = await run(c, ["export", "p", "--format", "dotenv"])
+        #expect(old.exit == .success)
+        #expect(!(await run(c, ["list"])).stdout.contains("after"))
+    }
 }

@@ -68,8 +68,18 @@ def parse_slot(data, label):
     algorithm, ops, mem = r.u64(), r.u64(), r.u64()
     salt, wrapped = r.lp(), r.lp()
     r.u64()
+    kind = r.lp().decode(errors="replace")
+    public_key = r.lp()
     if r.offset != len(data) or name != label:
         raise Failure(65, f"slot {label}: malformed")
+    if kind == "member":
+        if len(public_key) != 32 or algorithm or ops or mem or salt or len(wrapped) != 96:
+            raise Failure(65, f"member slot {label}: wrong fields")
+        return None  # opened by an identity, not by a passphrase
+    if kind != "passphrase":
+        raise Failure(78, f"slot {label}: unknown kind {kind}")
+    if public_key:
+        raise Failure(65, f"slot {label}: a passphrase slot with a public key")
     if algorithm != 2:
         raise Failure(78, f"slot {label}: unknown algorithm")
     if not (FLOOR_OPS <= ops <= CAP_OPS and FLOOR_MEM <= mem <= CAP_MEM):
@@ -115,10 +125,10 @@ def main(argv):
     key_id = bytes.fromhex(lines[2][7:])
 
     places = {path: place(path) for path in files}
-    slots = sorted((parse_slot(files[p], places[p][1]) for p in files if places[p][0] == "slot"),
-                   key=lambda s: s[0].encode())
-    if not slots:
+    parsed = [parse_slot(files[p], places[p][1]) for p in files if places[p][0] == "slot"]
+    if not parsed:
         raise Failure(65, "no slots")
+    slots = sorted((s for s in parsed if s is not None), key=lambda s: s[0].encode())
     passphrase = read_passphrase()
     dek = None
     for label, ops, mem, salt, wrapped in slots:

@@ -25,7 +25,7 @@ struct Clone: VaultCommand {
         let access = VaultAccess(global.values, context: context)
         try RepositorySync.checkURL(url)
         let (vault, profiles) = try RepositorySync.clone(
-            url: url, vaultPath: access.vaultPath, context: access.context,
+            url: url, vaultPath: access.vaultPath, identityPath: access.identityPath, context: access.context,
             passphrase: { try access.passphrase(prompt: "Passphrase for the repository: ") })
         _ = vault
         access.context.output.info(
@@ -61,6 +61,11 @@ struct Sync: VaultCommand {
         let vault = try access.openUnlocked()
         let summary = try RepositorySync.sync(
             vault, vaultPath: access.vaultPath, url: remote, context: access.context)
+        if summary.adoptedNewKey {
+            access.context.output.info(
+                "the repository was rekeyed (a member was removed): this vault now uses the new data key; unlock again"
+            )
+        }
         for conflict in summary.conflicts {
             access.context.output.stdout(
                 "conflict: profile '\(Names.printable(conflict.profile))' changed on both sides; the later change is kept, the other as '\(Names.printable(conflict.copy))'\n"

@@ -46,6 +46,10 @@ public enum CrashPoint {
         case syncCommitted = "sync-committed"
         /// Sync: the commit is pushed; the mirror does not record it as merged yet.
         case syncPushed = "sync-pushed"
+        /// Rekey: everything is written in the rekey's transaction; it is not committed.
+        case rekeyWritten = "rekey-written"
+        /// Rekey: committed; the session files and the old ciphertext are not cleared yet.
+        case rekeyCommitted = "rekey-committed"
     }
 
     /// Ends the process at once (like kill -9: no clean-up, no buffered output) when

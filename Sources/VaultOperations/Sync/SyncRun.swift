@@ -18,6 +18,9 @@ public struct SyncSummary: Sendable {
     public var conflicts: [(profile: String, copy: String)] = []
     /// Pushes refused because someone pushed first.
     public var retries = 0
+    /// The repository had been rekeyed (a member was removed): this vault took the new data
+    /// key through this user's member slot, and its unlock sessions ended.
+    public var adoptedNewKey = false
 }
 
 extension RepositorySync {
@@ -74,8 +77,9 @@ extension RepositorySync {
     /// fetch → check → merge record by record against the base → write the vault in one
     /// transaction → commit → push; again from the fetch when someone pushed first.
     public static func sync(
-        _ vault: UnlockedVault, vaultPath: String, url newURL: String?, context: Context
+        _ opened: UnlockedVault, vaultPath: String, url newURL: String?, context: Context
     ) throws -> SyncSummary {
+        var vault = opened
         if let newURL { try checkURL(newURL) }
         let mirror = mirrorPath(of: vaultPath)
         let lock = try SyncLock(path: vaultPath + ".sync.lock")
@@ -94,10 +98,14 @@ extension RepositorySync {
         guard let url = try git.url() else {
             throw OperationError.notFound("no remote is known for this vault: run `twvault sync --remote URL` once")
         }
-        let keys = try vault.repositoryKeys()
+        var keys = try vault.repositoryKeys()
         let vaultID = vault.file.vaultID
-        let header = Header(vaultID: vaultID, keyID: keys.keyID, createdAt: try vault.file.createdAt())
+        var header = Header(vaultID: vaultID, keyID: keys.keyID, createdAt: try vault.file.createdAt())
         var base = try loadBase(git: git, keys: keys)
+        // The last merged commit's header, also when it is sealed under a key this vault no
+        // longer has (a rekey made here since).
+        let baseCommit = try git.resolve(Git.baseRef)
+        let baseHeader = try baseCommit.flatMap { try RepositorySync.header(of: $0, git: git) }
         var summary = SyncSummary(url: url)
         for attempt in 1...pushAttempts {
             try git.fetch(url: url)
@@ -113,9 +121,34 @@ extension RepositorySync {
                 try git.updateRef(Git.baseRef, to: outgoing)
                 base = made
             }
-            if let commit = remoteCommit {
+            var rekeyedHere = false
+            if let commit = remoteCommit, let theirs = try RepositorySync.header(of: commit, git: git),
+                theirs.vaultID == vaultID, theirs.keyID != keys.keyID, let baseHeader, baseHeader.keyID == theirs.keyID
+            {
+                // This vault was rekeyed since its last sync: the repository is still under the
+                // old key, which is gone. Everything is sent again under the new key, which is
+                // safe only if nobody pushed since this vault's last merge.
+                guard commit == baseCommit else {
+                    throw OperationError.temporary(
+                        "this vault was rekeyed after its last sync and others pushed since, under the old key it no longer has: ask a member to sync first, or push the rekey from a vault that synced last"
+                    )
+                }
+                rekeyedHere = true
+                base = nil
+            } else if let commit = remoteCommit, let theirs = try RepositorySync.header(of: commit, git: git),
+                theirs.vaultID == vaultID, theirs.keyID != keys.keyID
+            {
+                let adopted = try adoptNewKey(commit, vault: vault, keys: keys, base: base, git: git)
+                vault = adopted.vault
+                keys = adopted.keys
+                base = adopted.snapshot
+                header = Header(vaultID: vaultID, keyID: keys.keyID, createdAt: header.createdAt)
+                try git.updateRef(Git.baseRef, to: commit)
+                summary.adoptedNewKey = true
+            }
+            if let commit = remoteCommit, !rekeyedHere {
                 remote = try check(commit, git: git, keys: keys, vaultID: vaultID, base: base).0
-            } else if base != nil {
+            } else if base != nil && !rekeyedHere {
                 throw VaultError.tampered(
                     what: "the repository's branch is gone although this vault was synced with it: check the remote")
             }
@@ -136,13 +169,20 @@ extension RepositorySync {
                 return summary
             }
             var files = plan.files.map { (path: $0.key, bytes: $0.value) }
+            if rekeyedHere, let commit = remoteCommit {
+                // Files of the old key that the new state does not have go.
+                for path in try git.tree(commit).keys
+                where path != headerPath && path != manifestPath && plan.entries[path] == nil {
+                    files.append((path, nil))
+                }
+            }
             files.sort { $0.path < $1.path }
             let counter = max(remote?.manifest.writeCounter ?? 0, base?.manifest.writeCounter ?? 0) + 1
             let manifest = RepositoryManifest(writeCounter: counter, entries: plan.entries)
             files.append((headerPath, header.bytes))
             files.append((manifestPath, try keys.seal(manifest)))
             let commit = try git.commit(
-                parent: remote?.commit, files: files,
+                parent: remoteCommit, files: files,
                 message: "twvault sync: \(plan.sent) change(s)", time: context.now())
             CrashPoint.reached(.syncCommitted, context)
             switch try git.push(commit, url: url) {
@@ -159,6 +199,75 @@ extension RepositorySync {
         throw OperationError.temporary(
             "others pushed to \(Names.printable(url)) \(pushAttempts) times while this sync ran: run `twvault sync` again"
         )
+    }
+
+    /// The header of a commit, or nil when it has none.
+    static func header(of commit: String, git: Git) throws -> Header? {
+        let tree = try git.tree(commit)
+        guard let id = tree[headerPath], let bytes = try git.blobs([id])[id] else { return nil }
+        return try Header(parsing: bytes)
+    }
+
+    /// The repository is sealed under another data key: a member was removed and the vault
+    /// rekeyed elsewhere. The new key comes from this user's member slot in the repository,
+    /// opened with the identity the vault was opened with (no question asked); without one,
+    /// or when no slot is this identity's (a removed member), 77 and nothing changes. The
+    /// repository is checked in full under the new key, the vault takes its content in one
+    /// transaction, and changes not yet synced are sealed under the new key and kept.
+    static func adoptNewKey(
+        _ commit: String, vault: UnlockedVault, keys: RepositoryKeys, base: Snapshot?, git: Git
+    ) throws -> (vault: UnlockedVault, keys: RepositoryKeys, snapshot: Snapshot) {
+        guard let identity = vault.memberIdentity else {
+            throw OperationError.accessDenied(
+                "the repository was rekeyed (a member was removed) and this vault was not opened through a member slot: clone it again with an identity that is a member"
+            )
+        }
+        var (snapshot, _) = try check(commit, git: git, keys: nil, vaultID: vault.file.vaultID, base: nil)
+        let newKeys: RepositoryKeys
+        do {
+            newKeys = try RepositoryKeys.unlock(
+                slots: try slots(of: snapshot), vaultID: vault.file.vaultID, identity: identity)
+        } catch VaultError.wrongPassphrase {
+            throw OperationError.accessDenied(
+                "the repository was rekeyed and no member slot in it is sealed to your identity: you are no longer a member"
+            )
+        }
+        guard snapshot.header.keyID == newKeys.keyID else {
+            throw VaultError.tampered(what: "the repository header names another data key than its slots hold")
+        }
+        snapshot.manifest = try newKeys.open(snapshot.sealedManifest)
+        try verify(&snapshot, keys: newKeys, base: nil)
+        var rows: [RecordRow] = []
+        for (path, entry) in snapshot.manifest.entries {
+            guard case let .record(profile, kind) = place(of: path), let bytes = snapshot.contents[path] else {
+                continue
+            }
+            rows.append(RecordRow(profile: profile, kind: kind, sealed: bytes, updatedAt: entry.updatedAt))
+        }
+        // What this vault changed since the last merge, sealed under the new key.
+        var pending = RepositoryChanges()
+        if let base {
+            let local = try vault.repositorySnapshot()
+            var present = Set<String>()
+            for row in local.records {
+                let path = recordPath(profile: row.profile, kind: row.kind)
+                present.insert(path)
+                guard base.manifest.entries[path]?.digest != SHA256.hash(row.sealed) else { continue }
+                let sealed = try keys.transfer(row.sealed, profile: row.profile, kind: row.kind, to: newKeys)
+                pending.putRecords.append(
+                    RecordRow(profile: row.profile, kind: row.kind, sealed: sealed, updatedAt: row.updatedAt))
+            }
+            for path in base.manifest.entries.keys where !present.contains(path) {
+                if case let .record(profile, kind) = place(of: path),
+                    snapshot.manifest.entries[path] != nil
+                {
+                    pending.deleteRecords.append((profile, kind))
+                }
+            }
+        }
+        let adopted = try vault.adopt(newKeys, slots: try slots(of: snapshot), records: rows)
+        try adopted.apply(pending)
+        return (adopted, newKeys, snapshot)
     }
 
     // MARK: merge
@@ -319,7 +428,8 @@ extension RepositorySync {
     /// Makes a vault at `vaultPath` from the repository at `url`, checked as `sync` checks
     /// what it pulls, with the mirror beside it remembering the URL.
     public static func clone(
-        url: String, vaultPath: String, context: Context, passphrase: () throws -> SecretBytes
+        url: String, vaultPath: String, identityPath: String, context: Context,
+        passphrase: () throws -> SecretBytes
     ) throws -> (vault: UnlockedVault, profiles: Int) {
         try checkURL(url)
         if access(vaultPath, F_OK) == 0 { throw VaultError.vaultExists(path: vaultPath) }
@@ -341,7 +451,8 @@ extension RepositorySync {
             var (snapshot, _) = try check(commit, git: git, keys: nil, vaultID: nil, base: nil)
             let slots = try slots(of: snapshot)
             let secret = try passphrase()
-            let keys = try RepositoryKeys.unlock(slots: slots, vaultID: snapshot.header.vaultID, passphrase: secret)
+            let keys = try RepositoryKeys.unlock(
+                slots: slots, vaultID: snapshot.header.vaultID, passphrase: secret, identityPath: identityPath)
             guard snapshot.header.keyID == keys.keyID else {
                 throw VaultError.tampered(what: "the repository header names another data key than its slots hold")
             }
