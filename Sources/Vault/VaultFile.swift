@@ -307,6 +307,22 @@ enum SlotTable {
     }
 
     static func insert(_ slot: PassphraseSlot, into connection: Connection) throws {
+        guard slot.kind != .passphrase || slot.publicKey != nil else {
+            // The columns every format has (a passphrase slot is the default kind since format 4).
+            try connection.prepare(
+                """
+                INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+            )
+            .bind(
+                .text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
+                .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey),
+                .integer(slot.createdAt)
+            )
+            .run()
+            return
+        }
         try connection.prepare(
             """
             INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at, kind, public_key)
