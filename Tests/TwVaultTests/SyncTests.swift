@@ -231,6 +231,11 @@ import VaultOperations
         let unreachable = await Self.sync(home, ["--remote", "http://127.0.0.1:1/team.git"])
         #expect(unreachable.exit == .temporaryFailure, "\(unreachable.stderr)")
         #expect(unreachable.stderr.split(separator: "\n").count == 1)
+        // A token in the URL is never shown.
+        let withToken = await Self.sync(home, ["--remote", "http://alice:s3cr3t-token@127.0.0.1:1/team.git"])
+        #expect(withToken.exit == .temporaryFailure)
+        #expect(!withToken.stderr.contains("s3cr3t-token"), "\(withToken.stderr)")
+        #expect(withToken.stderr.contains("http://…@127.0.0.1:1/team.git"))
         // No git on PATH at all.
         let noGit = await home.run(["sync"], env: ["PATH": home.root], processes: Self.git)
         #expect(noGit.exit == .temporaryFailure)

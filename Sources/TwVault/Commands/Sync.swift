@@ -29,7 +29,7 @@ struct Clone: VaultCommand {
             passphrase: { try access.passphrase(prompt: "Passphrase for the repository: ") })
         _ = vault
         access.context.output.info(
-            "cloned \(Names.printable(url)) into \(access.displayPath): \(profiles) profile(s); run `twvault sync` to exchange changes"
+            "cloned \(RepositorySync.shown(url)) into \(access.displayPath): \(profiles) profile(s); run `twvault sync` to exchange changes"
         )
     }
 }
@@ -72,7 +72,7 @@ struct Sync: VaultCommand {
             )
         }
         access.context.output.info(
-            "synced \(access.displayPath) with \(Names.printable(summary.url)): \(summary.taken) change(s) taken, \(summary.sent) sent"
+            "synced \(access.displayPath) with \(RepositorySync.shown(summary.url)): \(summary.taken) change(s) taken, \(summary.sent) sent"
         )
     }
 }

@@ -44,7 +44,7 @@ struct Git {
     func checked(_ arguments: [String], input: [UInt8] = [], what: String) throws -> [UInt8] {
         let result = try run(arguments, input: input)
         guard result.status == 0 else {
-            throw OperationError.temporary("git could not \(what): \(Names.printable(result.errorLine))")
+            throw OperationError.temporary("git could not \(what): \(RepositorySync.shown(result.errorLine))")
         }
         return result.output
     }
@@ -53,7 +53,7 @@ struct Git {
         let result = try run(["init", "--bare", "--quiet", directory], withDirectory: false)
         guard result.status == 0 else {
             throw OperationError.temporary(
-                "git could not create \(directory): \(Names.printable(result.errorLine))")
+                "git could not create \(directory): \(RepositorySync.shown(result.errorLine))")
         }
         try setURL(url)
     }
@@ -84,11 +84,11 @@ struct Git {
             ]
             if missing.contains(where: { lower.contains($0) }) {
                 throw OperationError.notFound(
-                    "no repository at \(Names.printable(url)): create an empty one (git init --bare) or give the right URL with --remote"
+                    "no repository at \(RepositorySync.shown(url)): create an empty one (git init --bare) or give the right URL with --remote"
                 )
             }
             throw OperationError.temporary(
-                "git could not fetch from \(Names.printable(url)): \(Names.printable(line)); try again later")
+                "git could not fetch from \(RepositorySync.shown(url)): \(RepositorySync.shown(line)); try again later")
         }
     }
 
@@ -108,7 +108,7 @@ struct Git {
         case 0: return true
         case 1: return false
         default:
-            throw OperationError.temporary("git could not compare commits: \(Names.printable(result.errorLine))")
+            throw OperationError.temporary("git could not compare commits: \(RepositorySync.shown(result.errorLine))")
         }
     }
 
@@ -206,7 +206,7 @@ struct Git {
             return .rejected
         }
         throw OperationError.temporary(
-            "git could not push to \(Names.printable(url)): \(Names.printable(result.errorLine)); the vault is merged, run `twvault sync` again later"
+            "git could not push to \(RepositorySync.shown(url)): \(RepositorySync.shown(result.errorLine)); the vault is merged, run `twvault sync` again later"
         )
     }
 }

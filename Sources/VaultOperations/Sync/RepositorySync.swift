@@ -27,6 +27,32 @@ public enum RepositorySync {
 
     public static func mirrorPath(of vaultPath: String) -> String { vaultPath + ".sync" }
 
+    /// A URL or a line of git's output as it may be shown: printable, and with the user
+    /// information of every `scheme://user:password@host` replaced by `…` (a token often
+    /// stands there).
+    public static func shown(_ text: String) -> String {
+        let characters = Array(text)
+        var result = ""
+        var index = 0
+        while index < characters.count {
+            result.append(characters[index])
+            let isScheme =
+                index + 2 < characters.count && characters[index] == ":" && characters[index + 1] == "/"
+                && characters[index + 2] == "/"
+            index += 1
+            guard isScheme else { continue }
+            result += "//"
+            index += 2
+            var end = index
+            while end < characters.count, !"/ '\"".contains(characters[end]) { end += 1 }
+            if let at = characters[index..<end].lastIndex(of: "@") {
+                result += "…@"
+                index = at + 1
+            }
+        }
+        return Names.printable(result)
+    }
+
     // MARK: Paths
 
     static func recordPath(profile: String, kind: String) -> String {

@@ -197,7 +197,7 @@ extension RepositorySync {
             }
         }
         throw OperationError.temporary(
-            "others pushed to \(Names.printable(url)) \(pushAttempts) times while this sync ran: run `twvault sync` again"
+            "others pushed to \(RepositorySync.shown(url)) \(pushAttempts) times while this sync ran: run `twvault sync` again"
         )
     }
 
@@ -445,7 +445,7 @@ extension RepositorySync {
             try git.fetch(url: url)
             guard let commit = try git.resolve(Git.remoteRef) else {
                 throw OperationError.notFound(
-                    "the repository at \(Names.printable(url)) is empty: push a vault to it first with `twvault sync --remote URL`"
+                    "the repository at \(RepositorySync.shown(url)) is empty: push a vault to it first with `twvault sync --remote URL`"
                 )
             }
             var (snapshot, _) = try check(commit, git: git, keys: nil, vaultID: nil, base: nil)
