@@ -69,11 +69,14 @@ public struct PassphraseSlot: Sendable, Equatable {
             // damage, not a newer format.
             guard publicKey == nil, algorithm != 0 else {
                 throw .tampered(
-                    what: "slot '\(Names.printable(label))' is marked as a passphrase slot but has a member slot's fields")
+                    what:
+                        "slot '\(Names.printable(label))' is marked as a passphrase slot but has a member slot's fields"
+                )
             }
         case let .unknown(name):
             throw .newerFormat(
-                "slot '\(Names.printable(label))' is of kind '\(Names.printable(name))', which this version does not know")
+                "slot '\(Names.printable(label))' is of kind '\(Names.printable(name))', which this version does not know"
+            )
         }
         guard algorithm == Argon2id.algorithmIdentifier else {
             throw .newerFormat(

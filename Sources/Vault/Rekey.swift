@@ -40,7 +40,8 @@ extension UnlockedVault {
         }
         guard !removing.contains(own) else {
             throw .invalidName(
-                "cannot remove slot '\(Names.printable(own))': the vault is open with it (unlock with another slot first)")
+                "cannot remove slot '\(Names.printable(own))': the vault is open with it (unlock with another slot first)"
+            )
         }
         let newKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
         let newKeys: VaultKeys
@@ -98,7 +99,8 @@ extension UnlockedVault {
                 state.writeCounter = ledger.state.writeCounter + 1
                 try Integrity.store(state, in: connection, keys: newKeys)
                 try connection.execute(
-                    "UPDATE vault SET lock_generation = lock_generation + 1 WHERE singleton = 1 AND lock_generation >= 0")
+                    "UPDATE vault SET lock_generation = lock_generation + 1 WHERE singleton = 1 AND lock_generation >= 0"
+                )
                 beforeCommit()
                 return removed
             }

@@ -186,7 +186,8 @@ public struct VaultAccess: Sendable {
                     if let publicKey = try IdentityFile.publicKey(at: identityPath),
                         try file.memberSlot(publicKey: publicKey) != nil
                     {
-                        return try file.unlock(identity: try IdentityFile.open(at: identityPath, passphrase: passphrase))
+                        return try file.unlock(
+                            identity: try IdentityFile.open(at: identityPath, passphrase: passphrase))
                     }
                     return try file.unlock(passphrase: passphrase)
                 }

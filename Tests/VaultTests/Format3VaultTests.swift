@@ -66,8 +66,9 @@ struct Format3VaultTests {
                 performing: { try VaultFile.open(path: path).unlock(passphrase: SecretBytes(utf8: Self.teammate)) })
             let again = try VaultFile.open(path: path).unlock(passphrase: SecretBytes(utf8: Self.passphrase))
             #expect(try again.profile("acme-prod").authToken == "format3-auth-token")
-            #expect(try VaultFile.open(path: path).unlock(identity: bob).profile("acme-staging").authToken
-                == "format3-staging-token")
+            #expect(
+                try VaultFile.open(path: path).unlock(identity: bob).profile("acme-staging").authToken
+                    == "format3-staging-token")
             // The old data key opens nothing in the file.
             let old = try UnlockedVault(file: VaultFile.open(path: path), dataKey: vault.dataKey, slotLabel: nil)
             #expect(throws: VaultError.self, performing: { try old.profile("acme-prod") })
