@@ -44,6 +44,9 @@ struct CampaignTests {
         for step in ["sync-applied", "sync-committed", "sync-pushed"] {
             #expect(result.stdout.contains("sync stopped at \(step): the vault verifies and the next sync completed"))
         }
+        // Rekey is one of the commands killed (the seed picks it): the vault verified after it.
+        #expect(result.stdout.contains("calibrated rekey"))
+        #expect(result.stdout.contains(", rekey "))
     }
 
     @Test("20 concurrent writers with readers; a writer blocked past the lock timeout exits 75")

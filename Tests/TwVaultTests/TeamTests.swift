@@ -347,3 +347,65 @@ import VaultStore
         return result.stdout.trimmingCharacters(in: .newlines)
     }
 }
+
+/// The README's "Sharing with a team" block, run with the built binary: Alice's vault in one
+/// home, Bob's identity and copy in another (the README's /home/bob), each user with their own
+/// passphrase.
+@Suite struct TeamReadmeTests {
+    static func readmeLines() throws -> [String] {
+        var directory = URL(fileURLWithPath: #filePath)
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let candidate = directory.appendingPathComponent("README.md").path
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+                return try String(contentsOfFile: candidate, encoding: .utf8).components(separatedBy: "\n")
+            }
+        }
+        throw VaultError.vaultNotFound(path: "README.md")
+    }
+
+    @Test func sharingWithATeamRuns() throws {
+        let lines = try Self.readmeLines()
+        let start = try #require(lines.firstIndex(of: "<!-- tested: team -->"))
+        #expect(lines[start + 1].hasPrefix("```"))
+        let end = try #require(lines[(start + 2)...].firstIndex { $0.hasPrefix("```") })
+        let h = try Harness()
+        let made = try h.run(
+            ["add", "acme-prod", "--stdin", "--kdf", "interactive"],
+            stdin: "TWILIO_ACCOUNT_SID=\(TestHome.accountSID)\nTWILIO_AUTH_TOKEN=team-auth-token\n", passphrase: true)
+        #expect(made.status == 0, "\(made.stderr)")
+        let bob = h.root.path + "/bob"
+        mkdir(bob, 0o700)
+        try h.write("bob's own passphrase\n", to: bob + "/passphrase")
+        let block = lines[(start + 2)..<end].joined(separator: "\n").replacingOccurrences(of: "/home/bob", with: bob)
+        // Each user types their own passphrase: Bob's commands read his.
+        let script = """
+            twvault() {
+                if [ "$HOME" = "\(bob)" ]; then
+                    TWVAULT_PASSPHRASE_FILE="\(bob)/passphrase" command twvault "$@"
+                else command twvault "$@"; fi
+            }
+            cd "\(h.root.path)"
+            \(block)
+            """
+        var env = h.baseEnvironment()
+        env["PATH"] = URL(fileURLWithPath: Harness.binary).deletingLastPathComponent().path + ":" + (env["PATH"] ?? "")
+        env["TWVAULT_PASSPHRASE_FILE"] = h.passphraseFile
+        env["TWVAULT_NEW_PASSPHRASE"] = "bob's own passphrase"
+        let result = try Harness.execute("/bin/bash", ["-e", "-o", "pipefail", "-c", script], environment: env)
+        #expect(result.status == 0, "README block failed: \(result.stderr)")
+        #expect(result.stdout.contains("bob\tmember\ttwvault-pub1-"))
+        #expect(result.stdout.contains("team-auth-token"))
+        // After the removal, Bob's identity opens nothing in the vault; his copy from before stays his.
+        var bobEnv = env
+        bobEnv["HOME"] = bob
+        bobEnv.removeValue(forKey: "TWVAULT_NEW_PASSPHRASE")
+        bobEnv["TWVAULT_PASSPHRASE_FILE"] = bob + "/passphrase"
+        let after = try Harness.execute(Harness.binary, ["export", "acme-prod"], environment: bobEnv)
+        #expect(after.status == ExitStatus.noPermission.rawValue)
+        bobEnv["TWVAULT_VAULT"] = bob + "/vault.db"
+        let kept = try Harness.execute(Harness.binary, ["export", "acme-prod"], environment: bobEnv)
+        #expect(kept.status == 0 && kept.stdout.contains("team-auth-token"))
+        #expect(!result.stdout.contains(Harness.passphrase) && !result.stderr.contains(Harness.passphrase))
+    }
+}

@@ -115,10 +115,10 @@ def read_slots(db, applied):
 
 
 def unlock_with_identity(slots, vault_id, identity_path):
-    # "TWVIDEN1" || u64be ops || u64be mem || salt (16) || public key (32) || sealed (104)
+    # "TWVIDEN1" || u64be ops || u64be mem || salt (16) || public key (32) || sealed (120)
     with open(identity_path, "rb") as f:
         data = f.read()
-    if len(data) != 176 or data[:8] != b"TWVIDEN1":
+    if len(data) != 192 or data[:8] != b"TWVIDEN1":
         raise Failure(65, "damaged identity file")
     ops, mem = struct.unpack(">QQ", data[8:24])
     if not (FLOOR_OPS <= ops <= CAP_OPS and FLOOR_MEM <= mem <= CAP_MEM):
