@@ -143,13 +143,53 @@ enum Integrity {
         return KeyDerivation.hash(writer.bytes, key: keys.tagKey)
     }
 
-    /// H(tag_key, "twvault-slots-v2" || vault_id || u32be(count) || each slot as in format 1)
+    /// The slots digest a write stores (format 4): H(tag_key, "twvault-slots-v3" || vault_id
+    /// || u32be(count) || for each slot: lp(label) || lp(kind) || u64be(algorithm) || u64be(ops)
+    /// || u64be(mem) || lp(salt) || lp(wrapped_key) || lp(public_key or empty)).
+    static let slotsLabelV3 = Array("twvault-slots-v3".utf8)
+
     static func slotsDigest(_ connection: Connection, keys: VaultKeys) throws -> [UInt8] {
+        slotsDigest(try SlotTable.all(in: connection), keys: keys)
+    }
+
+    static func slotsDigest(_ slots: [PassphraseSlot], keys: VaultKeys) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.append(slotsLabelV3)
+        writer.append(keys.vaultID)
+        writer.u32(UInt32(slots.count))
+        for slot in slots {
+            writer.lengthPrefixed(Array(slot.label.utf8))
+            writer.lengthPrefixed(Array(slot.kind.rawValue.utf8))
+            writer.u64(UInt64(slot.algorithm))
+            writer.u64(slot.limits.opsLimit)
+            writer.u64(slot.limits.memLimit)
+            writer.lengthPrefixed(slot.salt)
+            writer.lengthPrefixed(slot.wrappedKey)
+            writer.lengthPrefixed(slot.publicKey ?? [])
+        }
+        return KeyDerivation.hash(writer.bytes, key: keys.tagKey)
+    }
+
+    /// The format-3 digest (H(tag_key, "twvault-slots-v2" || vault_id || each slot as in
+    /// format 1)), which a state written before format 4 still holds. It says nothing of slot
+    /// kinds, so it is accepted only while every slot is a passphrase slot without a public key:
+    /// `nil` otherwise.
+    static func slotsDigestV2(_ slots: [PassphraseSlot], keys: VaultKeys) -> [UInt8]? {
+        guard slots.allSatisfy({ $0.kind == .passphrase && $0.publicKey == nil }) else { return nil }
         var writer = ByteWriter()
         writer.append(slotsLabel)
         writer.append(keys.vaultID)
-        LegacyMAC.appendSlots(try SlotTable.all(in: connection), to: &writer)
+        LegacyMAC.appendSlots(slots, to: &writer)
         return KeyDerivation.hash(writer.bytes, key: keys.tagKey)
+    }
+
+    /// Whether a state's slots digest matches the slots: the format-4 digest, or the format-3
+    /// one while it can still stand for the slots.
+    static func slotsMatch(_ state: IntegrityState, _ connection: Connection, keys: VaultKeys) throws -> Bool {
+        let slots = try SlotTable.all(in: connection)
+        if ConstantTime.equal(state.slotsDigest, slotsDigest(slots, keys: keys)) { return true }
+        guard let legacy = slotsDigestV2(slots, keys: keys) else { return false }
+        return ConstantTime.equal(state.slotsDigest, legacy)
     }
 
     /// The number of records and the sum of their tags, over the whole table. `visit` sees
@@ -196,7 +236,7 @@ enum Integrity {
 
     /// Compares a state with the rows; `nil` when they match, else the failure.
     static func compare(
-        _ state: IntegrityState, count: UInt64, sum: TagSum, slotsDigest: [UInt8]
+        _ state: IntegrityState, count: UInt64, sum: TagSum, slotsMatch: Bool
     ) -> VaultError? {
         if state.recordCount != count {
             return .tampered(
@@ -204,7 +244,7 @@ enum Integrity {
                     "the vault MAC counts \(state.recordCount) record(s) but the vault holds \(count) (a row was added or deleted)"
             )
         }
-        if !ConstantTime.equal(state.slotsDigest, slotsDigest) {
+        if !slotsMatch {
             return .tampered(what: "the vault MAC does not match the slots (a slot was added, removed or replaced)")
         }
         if !ConstantTime.equal(state.tagSum.bytes, sum.bytes) { return .tampered(what: mismatch) }
@@ -224,7 +264,7 @@ enum Integrity {
             return IntegrityLedger(base: try fullState(connection, keys: keys), keys: keys)
         }
         let count = UInt64(try connection.scalarInt("SELECT count(*) FROM record"))
-        let slots = try slotsDigest(connection, keys: keys)
+        let slots = try slotsMatch(state, connection, keys: keys)
         let sum: TagSum
         if count <= UInt64(max(fullCheckLimit, 0)) {
             let all = try sumAll(connection, keys: keys)
@@ -233,7 +273,7 @@ enum Integrity {
         } else {
             sum = state.tagSum
         }
-        if let failure = compare(state, count: count, sum: sum, slotsDigest: slots) { throw failure }
+        if let failure = compare(state, count: count, sum: sum, slotsMatch: slots) { throw failure }
         return IntegrityLedger(base: state, keys: keys)
     }
 
@@ -254,7 +294,9 @@ enum Integrity {
             try LegacyMAC.check(connection, keys: keys)
             return
         }
-        if let failure = compare(state, count: count, sum: sum, slotsDigest: try slotsDigest(connection, keys: keys)) {
+        if let failure = compare(
+            state, count: count, sum: sum, slotsMatch: try slotsMatch(state, connection, keys: keys))
+        {
             throw failure
         }
     }
@@ -336,6 +378,11 @@ enum LegacyMAC {
 
     /// Throws `tampered` when the stored format-1 MAC does not match the rows.
     static func check(_ connection: Connection, keys: VaultKeys) throws {
+        // The format-1 MAC does not cover slot kinds: a vault it still speaks for has none but
+        // passphrase slots (adding a member is a write, which converts the MAC first).
+        guard try SlotTable.all(in: connection).allSatisfy({ $0.kind == .passphrase && $0.publicKey == nil }) else {
+            throw VaultError.tampered(what: "a member slot is present in a vault whose MAC was never converted")
+        }
         let expected = try compute(connection, keys: keys)
         guard ConstantTime.equal(expected, try stored(connection)) else {
             throw VaultError.tampered(what: Integrity.mismatch)

@@ -8,6 +8,11 @@ import VaultCrypto
 ///
 /// A wrong passphrase is detected by the wrapped key's authentication tag, never by a fast
 /// hash of the passphrase that could be attacked offline more cheaply than Argon2id.
+///
+/// Since format 4 a slot row is of one of two kinds (`SlotKind`): a passphrase slot as above,
+/// or a member slot, whose `wrapped_key` is `crypto_box_seal(vault_id || DEK, public_key)` for
+/// a member's identity (`MemberSlot`); a member slot has no KDF fields of its own (algorithm,
+/// limits 0, empty salt): the member's passphrase opens their identity file instead.
 public struct PassphraseSlot: Sendable, Equatable {
     public let label: String
     public let algorithm: Int
@@ -15,8 +20,28 @@ public struct PassphraseSlot: Sendable, Equatable {
     public let salt: [UInt8]
     public let wrappedKey: [UInt8]
     public let createdAt: Int64
+    /// `passphrase`, or `member` (format 4).
+    public let kind: SlotKind
+    /// A member slot's X25519 public key (32 bytes); `nil` for a passphrase slot.
+    public let publicKey: [UInt8]?
 
     static let dataKeyLength = 32
+
+    init(
+        label: String, algorithm: Int, limits: KDFLimits, salt: [UInt8], wrappedKey: [UInt8], createdAt: Int64,
+        kind: SlotKind = .passphrase, publicKey: [UInt8]? = nil
+    ) {
+        self.label = label
+        self.algorithm = algorithm
+        self.limits = limits
+        self.salt = salt
+        self.wrappedKey = wrappedKey
+        self.createdAt = createdAt
+        self.kind = kind
+        self.publicKey = publicKey
+    }
+
+    public var isMember: Bool { kind == .member }
 
     /// Wraps `dataKey` under a new passphrase.
     static func make(
@@ -27,12 +52,7 @@ public struct PassphraseSlot: Sendable, Equatable {
         try limits.checkPolicy()
         let salt = RandomBytes.make(Argon2id.saltLength)
         let kek = try derive(passphrase: passphrase, salt: salt, limits: limits)
-        let plaintext = SecretBytes(count: vaultID.count + dataKey.count) { out in
-            out.copyBytes(from: vaultID)
-            dataKey.withUnsafeBytes { key in
-                (out.baseAddress! + vaultID.count).copyMemory(from: key.baseAddress!, byteCount: key.count)
-            }
-        }
+        let plaintext = MemberSlot.keyPlaintext(vaultID: vaultID, dataKey: dataKey)
         let wrapped: [UInt8]
         do { wrapped = try SecretBox.seal(plaintext, key: kek) } catch { throw .system("could not wrap the data key") }
         return PassphraseSlot(
@@ -42,6 +62,22 @@ public struct PassphraseSlot: Sendable, Equatable {
 
     /// Checks what can be checked without the passphrase: algorithm, limits, sizes.
     func checkStructure() throws(VaultError) {
+        switch kind {
+        case .member: return try MemberSlot.checkStructure(self)
+        case .passphrase:
+            // A member slot's row marked as a passphrase slot (algorithm 0 is no KDF at all):
+            // damage, not a newer format.
+            guard publicKey == nil, algorithm != 0 else {
+                throw .tampered(
+                    what:
+                        "slot '\(Names.printable(label))' is marked as a passphrase slot but has a member slot's fields"
+                )
+            }
+        case let .unknown(name):
+            throw .newerFormat(
+                "slot '\(Names.printable(label))' is of kind '\(Names.printable(name))', which this version does not know"
+            )
+        }
         guard algorithm == Argon2id.algorithmIdentifier else {
             throw .newerFormat(
                 "slot '\(Names.printable(label))' uses key-derivation algorithm \(algorithm), which this version does not know"
@@ -59,6 +95,14 @@ public struct PassphraseSlot: Sendable, Equatable {
 
     /// The data key, or `nil` when the passphrase is not this slot's.
     func unwrap(passphrase: SecretBytes, vaultID: [UInt8]) throws(VaultError) -> SecretBytes? {
+        try unwrapKeepingKey(passphrase: passphrase, vaultID: vaultID)?.dataKey
+    }
+
+    /// The data key and the key-encryption key that opened it (kept by an unlocked vault so
+    /// that a rekey can wrap the new data key for the same passphrase without asking again).
+    func unwrapKeepingKey(passphrase: SecretBytes, vaultID: [UInt8]) throws(VaultError) -> (
+        dataKey: SecretBytes, kek: SecretBytes
+    )? {
         try checkStructure()
         let kek: SecretBytes
         do { kek = try PassphraseSlot.derive(passphrase: passphrase, salt: salt, limits: limits) } catch {
@@ -73,7 +117,19 @@ public struct PassphraseSlot: Sendable, Equatable {
         }
         // A slot copied in from another vault authenticates but names another vault.
         guard idMatches else { throw .tampered(what: "slot '\(Names.printable(label))' belongs to another vault") }
-        return plaintext.slice(16..<plaintext.count)
+        return (plaintext.slice(16..<plaintext.count), kek)
+    }
+
+    /// This slot with `dataKey` wrapped again under the key-encryption key `kek` derived from
+    /// its passphrase (same salt and limits, a fresh nonce): a rekey's new slot for the caller.
+    func rewrapped(dataKey: SecretBytes, kek: SecretBytes, vaultID: [UInt8], now: Int64) throws(VaultError)
+        -> PassphraseSlot
+    {
+        let plaintext = MemberSlot.keyPlaintext(vaultID: vaultID, dataKey: dataKey)
+        let wrapped: [UInt8]
+        do { wrapped = try SecretBox.seal(plaintext, key: kek) } catch { throw .system("could not wrap the data key") }
+        return PassphraseSlot(
+            label: label, algorithm: algorithm, limits: limits, salt: salt, wrappedKey: wrapped, createdAt: now)
     }
 
     static func derive(passphrase: SecretBytes, salt: [UInt8], limits: KDFLimits) throws(VaultError) -> SecretBytes {

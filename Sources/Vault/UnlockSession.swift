@@ -16,7 +16,8 @@ import VaultStore
 /// "TWVSESS2" || u64be expires_at || nonce (24) || secretbox(vault_id || session_id ||
 /// u64be expires_at || u64be lock_generation || DEK, session_key). Neither half alone yields
 /// the data key: the environment variable holds no key material for the vault, the file
-/// holds it only sealed. The sealed lock generation ties the session to the vault's state:
+/// holds it only sealed. A session made by an unlock through a member slot appends the
+/// identity's secret and public keys (32 + 32) after the DEK, sealed the same way. The sealed lock generation ties the session to the vault's state:
 /// after `lock` raises it, the session is over even if its file was not found and removed.
 /// Files of the first layout ("TWVSESS1", no generation) count as generation 0; tokens of the
 /// first layout ("twv1.", no vault id) still open their vault.
@@ -59,6 +60,13 @@ public struct SessionStore: Sendable {
     @discardableResult
     public static func endEveryUnlock(of file: VaultFile, environment: [String: String]) throws(VaultError) -> Int {
         try file.advanceLockGeneration()
+        return removeSessionFiles(vaultIDHex: file.vaultIDHex, environment: environment)
+    }
+
+    /// Removes the session files of the vault with this id from every candidate directory this
+    /// user owns (after the lock generation rose). Returns how many were removed.
+    @discardableResult
+    public static func removeSessionFiles(vaultIDHex: String, environment: [String: String]) -> Int {
         var ended = 0
         for directory in candidateDirectories(environment: environment) {
             var info = stat()
@@ -66,7 +74,7 @@ public struct SessionStore: Sendable {
             guard lstat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid() else {
                 continue
             }
-            ended += SessionStore(directory: directory).endAll(vaultIDHex: file.vaultIDHex)
+            ended += SessionStore(directory: directory).endAll(vaultIDHex: vaultIDHex)
         }
         return ended
     }
@@ -94,10 +102,20 @@ public struct SessionStore: Sendable {
         inner.u64(UInt64(expires))
         inner.u64(generation)
         let innerPrefix = inner.bytes
-        let plaintext = SecretBytes(count: innerPrefix.count + vault.dataKey.count) { out in
+        // A vault opened through a member slot also keeps the identity: DEK || secret key || public key.
+        let identity = vault.memberIdentity
+        let plaintext = SecretBytes(count: innerPrefix.count + vault.dataKey.count + (identity == nil ? 0 : 64)) {
+            out in
             out.copyBytes(from: innerPrefix)
             vault.dataKey.withUnsafeBytes { key in
                 (out.baseAddress! + innerPrefix.count).copyMemory(from: key.baseAddress!, byteCount: key.count)
+            }
+            if let identity {
+                let offset = innerPrefix.count + 32
+                identity.secretKey.withUnsafeBytes { key in
+                    (out.baseAddress! + offset).copyMemory(from: key.baseAddress!, byteCount: 32)
+                }
+                (out.baseAddress! + offset + 32).copyMemory(from: identity.publicKey, byteCount: 32)
             }
         }
         let path = fileName(vaultID: vault.file.vaultIDHex, sessionID: sessionID)
@@ -179,7 +197,8 @@ public struct SessionStore: Sendable {
         }
         // vault_id (16) || session_id (16) || expires_at (8) [|| lock_generation (8)] || DEK (32)
         let keyOffset = parsed.first ? 40 : 48
-        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey), plaintext.count == keyOffset + 32
+        guard let plaintext = try? SecretBox.open(parsed.sealed, key: sessionKey),
+            plaintext.count == keyOffset + 32 || (!parsed.first && plaintext.count == keyOffset + 96)
         else {
             throw .sessionInvalid("the session file does not open with this token")
         }
@@ -204,7 +223,18 @@ public struct SessionStore: Sendable {
         guard generation == current else {
             throw .sessionInvalid("the session names a lock generation this vault has not reached")
         }
-        return (try file.unlock(dataKey: plaintext.slice(keyOffset..<keyOffset + 32)), parsed.expires)
+        var identity: Identity?
+        if plaintext.count == keyOffset + 96 {
+            let secretKey = plaintext.slice(keyOffset + 32..<keyOffset + 64)
+            let publicKey = plaintext.withUnsafeBytes { Array($0[(keyOffset + 64)..<(keyOffset + 96)]) }
+            guard (try? PublicKeyBox.publicKey(of: secretKey)) == publicKey else {
+                throw .sessionInvalid("the session's identity does not match its public key")
+            }
+            identity = Identity(publicKey: publicKey, secretKey: secretKey)
+        }
+        return (
+            try file.unlock(dataKey: plaintext.slice(keyOffset..<keyOffset + 32), identity: identity), parsed.expires
+        )
     }
 
     /// Ends every unlock of the vault with this id. Returns how many were ended.

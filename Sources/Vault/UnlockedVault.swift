@@ -12,6 +12,19 @@ public final class UnlockedVault {
     /// version, which decoded it with U+FFFD for each invalid sequence, so other invalid byte
     /// strings open the slot as well. The owner should choose a new passphrase.
     public internal(set) var passphraseIsNotUTF8 = false
+    /// The key-encryption key of the passphrase slot that opened the vault (`slotLabel`), so a
+    /// rekey can wrap the new data key for that passphrase without asking for it again; `nil`
+    /// when the vault was opened from a session or through a member slot.
+    var slotKey: SecretBytes?
+    /// The identity (key pair) that opened the vault through its member slot, also when the
+    /// vault was opened from an unlock session made that way (the session keeps it sealed like
+    /// the data key). A later operation that meets a data key newly wrapped to this member —
+    /// after someone else's rekey — opens it with this, without asking for the passphrase.
+    /// `nil` when the vault was opened with a passphrase slot.
+    public internal(set) var memberIdentity: Identity?
+
+    /// Whether the vault was opened through a member slot.
+    public var openedByMember: Bool { memberIdentity != nil }
 
     /// One line for the user when `passphraseIsNotUTF8`, else nil.
     public var passphraseWarning: String? {
@@ -35,6 +48,18 @@ public final class UnlockedVault {
 
     var connection: Connection { file.connection }
     var path: String { file.path }
+
+    /// Checks that the data key opens the vault MAC state (member unlocks: a slot sealed to a
+    /// member by someone without the data key yields a key that opens nothing).
+    func checkStateOpens() throws(VaultError) {
+        try translating(path: path) {
+            try connection.readTransaction {
+                guard try Integrity.storedState(connection, keys: keys) != nil else {
+                    throw VaultError.tampered(what: "a member slot is present in a vault whose MAC was never converted")
+                }
+            }
+        }
+    }
 
     // MARK: Reading
 

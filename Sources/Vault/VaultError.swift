@@ -30,14 +30,19 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
     case busy
     case insecureFile(String)
     case system(String)
+    /// No identity file (`twvault identity new` makes one).
+    case identityNotFound(path: String)
+    case identityExists(path: String)
+    /// No member slot of that name.
+    case memberNotFound(String)
 
     public var exitCode: Int32 {
         switch self {
         case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .sessionNotForThisVault,
             .insecureFile:
             77
-        case .vaultNotFound, .profileNotFound, .slotNotFound: 66
-        case .profileExists, .slotExists, .vaultExists: 73
+        case .vaultNotFound, .profileNotFound, .slotNotFound, .identityNotFound, .memberNotFound: 66
+        case .profileExists, .slotExists, .vaultExists, .identityExists: 73
         case .invalidName, .lastSlot, .tooManySlots: 64
         case .invalidInput, .corrupt, .tampered: 65
         case .newerFormat, .kdfOutsidePolicy: 78
@@ -75,6 +80,10 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
         case .busy: "the vault is busy: another twvault process holds its lock; try again"
         case let .insecureFile(message): message
         case let .system(message): message
+        case let .identityNotFound(path): "no identity at \(path): create one with `twvault identity new`"
+        case let .identityExists(path):
+            "an identity already exists at \(path): `twvault identity show` prints its public key"
+        case let .memberNotFound(name): "no member named '\(Names.printable(name))': see `twvault member list`"
         }
     }
 

@@ -178,15 +178,17 @@ public final class VaultFile {
         guard !slots.isEmpty else { throw .corrupt("the vault has no passphrase slots") }
         for slot in slots { try slot.checkStructure() }
         var unrunnable: VaultError?
-        for slot in slots {
-            let dataKey: SecretBytes?
-            do { dataKey = try slot.unwrap(passphrase: passphrase, vaultID: vaultID) } catch {
+        // Member slots open with an identity (`unlock(identity:)`), never with a passphrase.
+        for slot in slots where slot.kind == .passphrase {
+            let opened: (dataKey: SecretBytes, kek: SecretBytes)?
+            do { opened = try slot.unwrapKeepingKey(passphrase: passphrase, vaultID: vaultID) } catch {
                 guard case .kdfOutsidePolicy = error else { throw error }
                 unrunnable = unrunnable ?? error
                 continue
             }
-            if let dataKey {
-                let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+            if let opened {
+                let vault = try UnlockedVault(file: self, dataKey: opened.dataKey, slotLabel: slot.label)
+                vault.slotKey = opened.kek
                 vault.passphraseIsNotUTF8 = !Passphrase.isValidUTF8(passphrase)
                 return vault
             }
@@ -194,9 +196,33 @@ public final class VaultFile {
         throw unrunnable ?? .wrongPassphrase
     }
 
+    /// The member slot sealed to `publicKey`, if the vault has one. Needs no passphrase.
+    public func memberSlot(publicKey: [UInt8]) throws(VaultError) -> PassphraseSlot? {
+        try slots().first { $0.kind == .member && $0.publicKey == publicKey }
+    }
+
+    /// Unlocks with the identity a member slot is sealed to (no KDF: the identity was opened
+    /// with the passphrase already). The data key the slot yields must open the vault MAC
+    /// state, which covers every slot's kind and public key: a slot sealed to this identity by
+    /// someone without the data key opens nothing. `wrongPassphrase` when no slot is this
+    /// identity's.
+    public func unlock(identity: Identity) throws(VaultError) -> UnlockedVault {
+        let slots = try slots()
+        for slot in slots { try slot.checkStructure() }
+        guard let slot = slots.first(where: { $0.kind == .member && $0.publicKey == identity.publicKey }),
+            let dataKey = try MemberSlot.unwrap(slot, identity: identity, vaultID: vaultID)
+        else { throw .wrongPassphrase }
+        let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: slot.label)
+        try vault.checkStateOpens()
+        vault.memberIdentity = identity
+        return vault
+    }
+
     /// Unlocks with a data key recovered from an unlock session.
-    func unlock(dataKey: SecretBytes) throws(VaultError) -> UnlockedVault {
-        try UnlockedVault(file: self, dataKey: dataKey, slotLabel: nil)
+    func unlock(dataKey: SecretBytes, identity: Identity? = nil) throws(VaultError) -> UnlockedVault {
+        let vault = try UnlockedVault(file: self, dataKey: dataKey, slotLabel: nil)
+        vault.memberIdentity = identity
+        return vault
     }
 
     /// The lock generation (docs/FORMAT.md, "Unlock sessions"): raised by every `lock`; an
@@ -253,7 +279,10 @@ enum SlotTable {
 
     static func all(in connection: Connection) throws -> [PassphraseSlot] {
         let statement = try connection.cached(
-            "SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at FROM slot ORDER BY label LIMIT ?"
+            """
+            SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at, kind, public_key
+            FROM slot ORDER BY label LIMIT ?
+            """
         )
         defer { statement.reset() }
         try statement.bind(.integer(Int64(maximumCount + 1)))
@@ -271,21 +300,39 @@ enum SlotTable {
                     label: try statement.requireText(0), algorithm: Int(try statement.requireInt(1)),
                     limits: KDFLimits(opsLimit: ops, memLimit: mem),
                     salt: try statement.requireBlob(4), wrappedKey: try statement.requireBlob(5),
-                    createdAt: try statement.requireInt(6)))
+                    createdAt: try statement.requireInt(6), kind: SlotKind(rawValue: try statement.requireText(7)),
+                    publicKey: statement.columnType(8) == "NULL" ? nil : try statement.requireBlob(8)))
         }
         return slots
     }
 
     static func insert(_ slot: PassphraseSlot, into connection: Connection) throws {
+        guard slot.kind != .passphrase || slot.publicKey != nil else {
+            // The columns every format has (a passphrase slot is the default kind since format 4).
+            try connection.prepare(
+                """
+                INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+            )
+            .bind(
+                .text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
+                .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey),
+                .integer(slot.createdAt)
+            )
+            .run()
+            return
+        }
         try connection.prepare(
             """
-            INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO slot (label, algorithm, ops_limit, mem_limit, salt, wrapped_key, created_at, kind, public_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         )
         .bind(
             .text(slot.label), .integer(Int64(slot.algorithm)), .integer(Int64(slot.limits.opsLimit)),
-            .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey), .integer(slot.createdAt)
+            .integer(Int64(slot.limits.memLimit)), .blob(slot.salt), .blob(slot.wrappedKey), .integer(slot.createdAt),
+            .text(slot.kind.rawValue), slot.publicKey.map { .blob($0) } ?? .null
         )
         .run()
     }

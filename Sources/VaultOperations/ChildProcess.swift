@@ -194,3 +194,122 @@ public enum ProcessReplacement {
         throw OperationError.cannotExecute("\(Names.printable(name)): command not found", notFound: true)
     }
 }
+
+/// What a child run by `ProcessLauncher.capture` printed, and how it ended.
+public struct CapturedOutput: Sendable {
+    public var status: Int32
+    public var output: [UInt8]
+    public var errorOutput: [UInt8]
+
+    public init(status: Int32, output: [UInt8], errorOutput: [UInt8]) {
+        self.status = status
+        self.output = output
+        self.errorOutput = errorOutput
+    }
+
+    /// The error output as one line, for messages: its first `fatal:` or `error:` line, else
+    /// its last non-empty line.
+    public var errorLine: String {
+        let text = String(decoding: errorOutput, as: UTF8.self)
+        let lines = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).map {
+            String($0.drop(while: { $0 == " " || $0 == "\t" }))
+        }
+        if let first = lines.first(where: { $0.hasPrefix("fatal:") || $0.hasPrefix("error:") }) { return first }
+        return lines.last(where: { !$0.isEmpty }) ?? "no message"
+    }
+}
+
+extension ChildProcess {
+    /// Runs `argv` (PATH-searched) with `input` on its stdin, and waits for it. Its stdin,
+    /// stdout and stderr are files in a private temporary directory (no pipe to deadlock on),
+    /// deleted before this returns. Signals are not forwarded: the child is a helper.
+    public static func capture(
+        _ argv: [String], environment: [String: String], input: [UInt8]
+    ) throws -> CapturedOutput {
+        let program = try ProcessReplacement.resolve(
+            argv[0], path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        let base = environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        var template = Array("\(base)/twvault-run-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw OperationError.cannotExecute(
+                "cannot run \(Names.printable(argv[0])): no temporary directory in \(base)", notFound: false)
+        }
+        let directory = String(cString: made)
+        let inputPath = directory + "/in"
+        let outputPath = directory + "/out"
+        let errorPath = directory + "/err"
+        defer {
+            unlink(inputPath)
+            unlink(outputPath)
+            unlink(errorPath)
+            rmdir(directory)
+        }
+        try writeFile(inputPath, input)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let arguments = argv.map { strdup($0) } + [nil]
+        let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in arguments { free(pointer) }
+            for pointer in variables { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = arguments.withUnsafeBufferPointer { argvPointer in
+            variables.withUnsafeBufferPointer { envPointer in
+                posix_spawn(&pid, program, &actions, nil, argvPointer.baseAddress!, envPointer.baseAddress!)
+            }
+        }
+        guard spawned == 0 else {
+            let message = "cannot run \(Names.printable(argv[0])): \(String(cString: strerror(spawned)))"
+            throw OperationError.cannotExecute(message, notFound: spawned == ENOENT)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { break }
+        }
+        let signal = status & 0x7f
+        return CapturedOutput(
+            status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+            output: readFile(outputPath), errorOutput: readFile(errorPath))
+    }
+
+    private static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw OperationError.cannotExecute(
+                "cannot write \(path): \(String(cString: strerror(errno)))", notFound: false)
+        }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw OperationError.cannotExecute(
+                    "cannot write \(path): \(String(cString: strerror(errno)))", notFound: false)
+            }
+            offset += written
+        }
+    }
+
+    private static func readFile(_ path: String) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            result.append(contentsOf: buffer[0..<count])
+        }
+        return result
+    }
+}

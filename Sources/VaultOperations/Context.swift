@@ -253,6 +253,9 @@ public protocol ProcessLauncher: Sendable {
     func resolve(_ name: String, path: String) throws -> String
     /// Starts `argv` in the background with its output discarded, and does not wait for it.
     func startDetached(_ argv: [String], environment: [String: String]) throws
+    /// Runs `argv` (PATH-searched) as a helper with `input` on stdin and waits: its exit
+    /// status and what it wrote (for `git`).
+    func capture(_ argv: [String], environment: [String: String], input: [UInt8]) throws -> CapturedOutput
 }
 
 /// The process's own `execve` and `posix_spawn`.
@@ -296,5 +299,9 @@ public struct SystemProcessLauncher: ProcessLauncher {
 
     public func startDetached(_ argv: [String], environment: [String: String]) throws {
         try ChildProcess.startDetached(argv, environment: environment)
+    }
+
+    public func capture(_ argv: [String], environment: [String: String], input: [UInt8]) throws -> CapturedOutput {
+        try ChildProcess.capture(argv, environment: environment, input: input)
     }
 }

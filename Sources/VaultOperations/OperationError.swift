@@ -59,8 +59,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case .wrongPassphrase, .noPassphraseSource, .sessionExpired, .sessionInvalid, .sessionNotForThisVault,
             .insecureFile:
             self = .noPermission
-        case .vaultNotFound, .profileNotFound, .slotNotFound: self = .noInput
-        case .profileExists, .slotExists, .vaultExists: self = .cannotCreate
+        case .vaultNotFound, .profileNotFound, .slotNotFound, .identityNotFound, .memberNotFound: self = .noInput
+        case .profileExists, .slotExists, .vaultExists, .identityExists: self = .cannotCreate
         case .invalidName, .lastSlot, .tooManySlots: self = .usage
         case .invalidInput, .corrupt, .tampered: self = .dataError
         case .newerFormat, .kdfOutsidePolicy: self = .configuration

@@ -182,7 +182,15 @@ public struct VaultAccess: Sendable {
             }
             do {
                 let vault = try context.output.transient("unlocking \(displayPath)") { () throws(VaultError) in
-                    try file.unlock(passphrase: passphrase)
+                    // This user's identity has a member slot here: the passphrase opens the
+                    // identity (one Argon2id run), the identity opens the data key.
+                    if let publicKey = try IdentityFile.publicKey(at: identityPath),
+                        try file.memberSlot(publicKey: publicKey) != nil
+                    {
+                        return try file.unlock(
+                            identity: try IdentityFile.open(at: identityPath, passphrase: passphrase))
+                    }
+                    return try file.unlock(passphrase: passphrase)
                 }
                 context.output.note("unlocked with the passphrase of slot '\(Names.printable(vault.slotLabel ?? "?"))'")
                 if let warning = vault.passphraseWarning { context.output.warn(warning) }
@@ -197,6 +205,24 @@ public struct VaultAccess: Sendable {
 
     public func openUnlocked(allowSession: Bool = true) throws -> UnlockedVault {
         try unlock(try open(), allowSession: allowSession)
+    }
+
+    // MARK: Identity
+
+    /// `$XDG_CONFIG_HOME/twvault/identity` (an absolute XDG_CONFIG_HOME), else
+    /// `~/.config/twvault/identity`: this user's key pair for member slots (DESIGN §12).
+    public var identityPath: String {
+        if let config = context.env("XDG_CONFIG_HOME"), config.hasPrefix("/") { return config + "/twvault/identity" }
+        let home = context.env("HOME") ?? "/"
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.config/twvault/identity"
+    }
+
+    /// The key pair of this user's identity when `vault` knows it: the vault was opened
+    /// through this user's member slot (also from a session made that way). A later operation
+    /// that meets a data key newly wrapped to this member opens it with this, without asking
+    /// for the passphrase again. `nil` when the vault was opened with a passphrase slot.
+    public func identity(of vault: UnlockedVault) -> Identity? {
+        vault.memberIdentity
     }
 
 }

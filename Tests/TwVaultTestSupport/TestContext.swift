@@ -176,6 +176,12 @@ public final class RecordingLauncher: ProcessLauncher, @unchecked Sendable {
     public func startDetached(_ argv: [String], environment: [String: String]) throws {
         launches.withLockedValue { $0.append(Launch(argv: argv, environment: environment, replaced: false)) }
     }
+
+    /// Recorded, then refused: a test that needs a helper's output runs the real one.
+    public func capture(_ argv: [String], environment: [String: String], input: [UInt8]) throws -> CapturedOutput {
+        launches.withLockedValue { $0.append(Launch(argv: argv, environment: environment, replaced: false)) }
+        throw NoProcesses.missing()
+    }
 }
 
 /// A launcher for tests that start no process: any attempt fails loudly.
@@ -188,6 +194,9 @@ public struct NoProcesses: ProcessLauncher {
     public func run(_ argv: [String], environment: [String: String]) throws -> Int32 { throw Self.missing() }
     public func resolve(_ name: String, path: String) throws -> String { throw Self.missing() }
     public func startDetached(_ argv: [String], environment: [String: String]) throws { throw Self.missing() }
+    public func capture(_ argv: [String], environment: [String: String], input: [UInt8]) throws -> CapturedOutput {
+        throw Self.missing()
+    }
 }
 
 /// A clock that tests move by hand.

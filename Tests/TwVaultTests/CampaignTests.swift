@@ -41,6 +41,12 @@ struct CampaignTests {
         let result = try await Self.campaign("crash-campaign", ["15", "20240601"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("15 iterations"))
+        for step in ["sync-applied", "sync-committed", "sync-pushed"] {
+            #expect(result.stdout.contains("sync stopped at \(step): the vault verifies and the next sync completed"))
+        }
+        // Rekey is one of the commands killed (the seed picks it): the vault verified after it.
+        #expect(result.stdout.contains("calibrated rekey"))
+        #expect(result.stdout.contains(", rekey "))
     }
 
     @Test("20 concurrent writers with readers; a writer blocked past the lock timeout exits 75")

@@ -160,7 +160,8 @@ struct IncrementalMACTests {
             case .slotAdded:
                 try tamper(
                     path,
-                    "INSERT INTO slot SELECT 'zzz', algorithm, ops_limit, mem_limit, salt, wrapped_key, 0 FROM slot")
+                    "INSERT INTO slot SELECT 'zzz', algorithm, ops_limit, mem_limit, salt, wrapped_key, 0, kind, public_key FROM slot"
+                )
             }
         }
 

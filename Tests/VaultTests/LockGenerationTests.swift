@@ -104,7 +104,7 @@ struct LockGenerationTests {
             #expect(try scalar(path, "SELECT count(*) FROM schema_migrations") == 1)
             let vault = try VaultFile.open(path: path).unlock(passphrase: SecretBytes(utf8: VaultFixture.teammate))
             #expect(vault.slotLabel == "teammate")
-            #expect(try VaultFixture.appliedMigrations(path) == [1, 2, 3])
+            #expect(try VaultFixture.appliedMigrations(path) == [1, 2, 3, 4])
             #expect(try vault.file.lockGeneration() == 0)
             #expect(try vault.file.profileNames() == ["acme-prod", "acme-staging"])
             let prod = try vault.profile("acme-prod")

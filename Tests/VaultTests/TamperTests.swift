@@ -274,7 +274,7 @@ struct TamperTests {
             try tamper(
                 fixture.path,
                 """
-                INSERT INTO slot SELECT 'zzz', algorithm, 1099511627776, mem_limit, salt, wrapped_key, created_at FROM slot
+                INSERT INTO slot SELECT 'zzz', algorithm, 1099511627776, mem_limit, salt, wrapped_key, created_at, kind, public_key FROM slot
                 """)
             try fixture.expectUnchanged {
                 #expect(vaultError { _ = try TestVault.unlock(fixture.path) }?.isKDFOutsidePolicy == true)

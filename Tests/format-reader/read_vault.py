@@ -2,6 +2,8 @@
 """An independent reader of twvault vaults, written from docs/FORMAT.md alone.
 
 Usage: read_vault.py VAULT            passphrase from $TWVAULT_PASSPHRASE_FILE or $TWVAULT_PASSPHRASE
+       read_vault.py --identity FILE VAULT
+                                      the passphrase opens the identity FILE, which opens its member slot
        read_vault.py --session VAULT  data key from $TWVAULT_SESSION and the session directory
                                       ($TWVAULT_SESSION_DIR, else the default of FORMAT.md)
 
@@ -24,10 +26,11 @@ import unicodedata
 import nacl.encoding
 import nacl.exceptions
 import nacl.hash
+import nacl.public
 import nacl.pwhash.argon2id
 import nacl.secret
 
-KNOWN_MIGRATIONS = {1, 2, 3}
+KNOWN_MIGRATIONS = {1, 2, 3, 4}
 APPLICATION_ID = 0x54575631
 FLOOR_OPS, FLOOR_MEM = 2, 67108864
 CAP_OPS, CAP_MEM = 10, 4294967296
@@ -91,12 +94,58 @@ def read_passphrase():
     return unicodedata.normalize("NFC", raw.decode("utf-8", errors="replace")).encode("utf-8")
 
 
-def unlock_with_passphrase(db, vault_id):
-    slots = [typed(r, (str, int, int, int, bytes, bytes))
-             for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
+def read_slots(db, applied):
+    """Every slot as (label, algorithm, ops, mem, salt, wrapped, kind, public_key), in label order."""
+    extra = ", kind, public_key" if 4 in applied else ", 'passphrase', NULL"
+    slots = []
+    for r in db.execute(f"SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key{extra} FROM slot"):
+        typed(r, (str, int, int, int, bytes, bytes, str))
+        if r[7] is not None:
+            typed((r[7],), (bytes,))
+        if r[6] == "member":
+            if r[7] is None or len(r[7]) != 32 or r[1:4] != (0, 0, 0) or r[4] != b"" or len(r[5]) != 96:
+                raise Failure(65, f"member slot {r[0]}: wrong fields")
+        elif r[6] != "passphrase" or r[7] is not None:
+            raise Failure(65, f"slot {r[0]}: unknown kind or a passphrase slot with a public key")
+        slots.append(r)
     slots.sort(key=lambda s: s[0].encode())
     if not slots:
         raise Failure(65, "no slots")
+    return slots
+
+
+def unlock_with_identity(slots, vault_id, identity_path):
+    # "TWVIDEN1" || u64be ops || u64be mem || salt (16) || public key (32) || sealed (120)
+    with open(identity_path, "rb") as f:
+        data = f.read()
+    if len(data) != 192 or data[:8] != b"TWVIDEN1":
+        raise Failure(65, "damaged identity file")
+    ops, mem = struct.unpack(">QQ", data[8:24])
+    if not (FLOOR_OPS <= ops <= CAP_OPS and FLOOR_MEM <= mem <= CAP_MEM):
+        raise Failure(78, "identity file: KDF limits outside policy")
+    salt, public_key, sealed = data[24:40], data[40:72], data[72:]
+    kek = nacl.pwhash.argon2id.kdf(32, read_passphrase(), salt, opslimit=ops, memlimit=mem)
+    try:
+        inner = open_box(sealed, kek)
+    except nacl.exceptions.CryptoError:
+        raise Failure(77, "wrong passphrase")
+    if inner[:48] != b"twvault-identity" + public_key:
+        raise Failure(65, "the identity file does not match its public key")
+    secret_key = nacl.public.PrivateKey(inner[48:80])
+    for label, _a, _o, _m, _s, wrapped, kind, key in slots:
+        if kind == "member" and key == public_key:
+            try:
+                opened = nacl.public.SealedBox(secret_key).decrypt(wrapped)
+            except nacl.exceptions.CryptoError:
+                raise Failure(65, f"member slot {label} does not open with its member's key")
+            if opened[:16] != vault_id:
+                raise Failure(65, f"slot {label} belongs to another vault")
+            return opened[16:]
+    raise Failure(77, "no member slot for this identity")
+
+
+def unlock_with_passphrase(slots, vault_id):
+    slots = [s[:6] for s in slots if s[6] == "passphrase"]
     for label, algorithm, ops, mem, salt, wrapped in slots:  # policy first, for every slot
         if algorithm != 2:
             raise Failure(78, f"slot {label}: unknown algorithm {algorithm}")
@@ -187,15 +236,19 @@ def unlock_with_session_entry(vault_id, lock_generation, body):
     except nacl.exceptions.CryptoError:
         raise Failure(77, "session file does not open with this token")
     key_offset = 40 if first_layout else 48
-    if len(inner) != key_offset + 32 or inner[:40] != vault_id + session_id + u64be(expires):
+    # A session made through a member slot carries the identity's keys (64 bytes) after the DEK.
+    lengths = (key_offset + 32,) if first_layout else (key_offset + 32, key_offset + 96)
+    if len(inner) not in lengths or inner[:40] != vault_id + session_id + u64be(expires):
         raise Failure(77, "session belongs to another vault or was altered")
     generation = 0 if first_layout else struct.unpack(">Q", inner[40:48])[0]
     if generation != lock_generation:
         raise Failure(77, "session ended by a lock" if generation < lock_generation else "session from another lock state")
-    return inner[key_offset:]
+    return inner[key_offset:key_offset + 32]
 
 
-def check_format1_mac(mac_key, vault_id, slot_bytes, records, stored_mac):
+def check_format1_mac(mac_key, vault_id, slot_bytes, records, stored_mac, only_passphrase_slots):
+    if not only_passphrase_slots:
+        raise Failure(65, "a member slot in a vault whose MAC was never converted")
     m = b"twvault-mac-v1" + vault_id + slot_bytes + u32be(len(records))
     for profile, kind, sealed in records:
         m += lp(profile.encode()) + lp(kind.encode()) + lp(sealed)
@@ -203,7 +256,7 @@ def check_format1_mac(mac_key, vault_id, slot_bytes, records, stored_mac):
         raise Failure(65, "the vault MAC does not match")
 
 
-def check_state(tag_key, state_key, vault_id, slot_bytes, records, state):
+def check_state(tag_key, state_key, vault_id, slot_bytes, slot_bytes_v3, records, state, only_passphrase_slots):
     try:
         plain = open_box(state, state_key)
     except nacl.exceptions.CryptoError:
@@ -217,10 +270,13 @@ def check_state(tag_key, state_key, vault_id, slot_bytes, records, state):
         tag = keyed_hash(tag_key, b"twvault-tag-v2" + vault_id + lp(profile.encode()) + lp(kind.encode()) + lp(sealed))
         total += int.from_bytes(tag, "little")
     total %= 1 << 256
-    slots_digest = keyed_hash(tag_key, b"twvault-slots-v2" + vault_id + slot_bytes)
+    digest_v3 = keyed_hash(tag_key, b"twvault-slots-v3" + vault_id + slot_bytes_v3)
+    # A state last written before format 4 holds the v2 digest, valid while every slot is a passphrase slot.
+    digest_v2 = keyed_hash(tag_key, b"twvault-slots-v2" + vault_id + slot_bytes)
     if count != len(records):
         raise Failure(65, "the vault MAC counts another number of records")
-    if not hmac.compare_digest(slots_digest, stored_slots):
+    if not (hmac.compare_digest(digest_v3, stored_slots)
+            or (only_passphrase_slots and hmac.compare_digest(digest_v2, stored_slots))):
         raise Failure(65, "the vault MAC does not match the slots")
     if not hmac.compare_digest(total.to_bytes(32, "little"), stored_sum):
         raise Failure(65, "the vault MAC does not match the records")
@@ -228,7 +284,15 @@ def check_state(tag_key, state_key, vault_id, slot_bytes, records, state):
 
 def main(argv):
     use_session = "--session" in argv
-    paths = [a for a in argv if a != "--session"]
+    argv = [a for a in argv if a != "--session"]
+    identity = None
+    if "--identity" in argv:
+        at = argv.index("--identity")
+        if at + 1 >= len(argv):
+            raise Failure(64, __doc__)
+        identity = argv[at + 1]
+        argv = argv[:at] + argv[at + 2:]
+    paths = argv
     if len(paths) != 1:
         raise Failure(64, __doc__)
     path = paths[0]
@@ -256,22 +320,30 @@ def main(argv):
     if lock_generation < 0:
         raise Failure(65, "negative lock generation")
 
-    dek = unlock_with_session(vault_id, lock_generation) if use_session else unlock_with_passphrase(db, vault_id)
+    slots = read_slots(db, applied)
+    if use_session:
+        dek = unlock_with_session(vault_id, lock_generation)
+    elif identity is not None:
+        dek = unlock_with_identity(slots, vault_id, identity)
+    else:
+        dek = unlock_with_passphrase(slots, vault_id)
     record_root = kdf(1, b"vaultrec", dek)
 
-    slots = [typed(r, (str, int, int, int, bytes, bytes))
-             for r in db.execute("SELECT label, algorithm, ops_limit, mem_limit, salt, wrapped_key FROM slot")]
     records = [typed(r, (str, str, bytes)) for r in db.execute("SELECT profile, kind, sealed FROM record")]
-    slots.sort(key=lambda s: s[0].encode())
     records.sort(key=lambda r: (r[0].encode(), r[1].encode()))
     slot_bytes = u32be(len(slots))
-    for label, algorithm, ops, mem, salt, wrapped in slots:
+    slot_bytes_v3 = u32be(len(slots))
+    for label, algorithm, ops, mem, salt, wrapped, kind, key in slots:
         slot_bytes += lp(label.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem) + lp(salt) + lp(wrapped)
+        slot_bytes_v3 += (lp(label.encode()) + lp(kind.encode()) + u64be(algorithm) + u64be(ops) + u64be(mem)
+                          + lp(salt) + lp(wrapped) + lp(key or b""))
+    only_passphrase = all(s[6] == "passphrase" for s in slots)
 
     if state is None:
-        check_format1_mac(kdf(2, b"vaultmac", dek), vault_id, slot_bytes, records, stored_mac)
+        check_format1_mac(kdf(2, b"vaultmac", dek), vault_id, slot_bytes, records, stored_mac, only_passphrase)
     else:
-        check_state(kdf(3, b"vaulttag", dek), kdf(4, b"vaultsta", dek), vault_id, slot_bytes, records, state)
+        check_state(kdf(3, b"vaulttag", dek), kdf(4, b"vaultsta", dek), vault_id, slot_bytes, slot_bytes_v3,
+                    records, state, only_passphrase)
 
     out = {}
     for profile, kind, sealed in records:

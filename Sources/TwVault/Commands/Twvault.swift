@@ -28,6 +28,8 @@ public struct Twvault: AsyncParsableCommand {
             Init.self, Add.self, List.self, Show.self, Remove.self, Rename.self, Export.self, Exec.self,
             Token.self, Login.self, Rotate.self, Unlock.self, Lock.self, Passwd.self, Verify.self, Status.self,
             Update.self, Copy.self, Import.self, Backup.self, ShellInit.self, Use.self, Completion.self,
+            IdentityCommand.self, MemberCommand.self,
+            Clone.self, Sync.self,
         ]
     )
 

@@ -40,6 +40,16 @@ public enum CrashPoint {
         case ephemeralCreate = "ephemeral-create"
         /// Ephemeral key: the command ended; its key is not deleted yet.
         case ephemeralChildExit = "ephemeral-child-exit"
+        /// Sync: the merge is written to the vault; nothing is committed yet.
+        case syncApplied = "sync-applied"
+        /// Sync: the merged state is committed in the mirror; not pushed yet.
+        case syncCommitted = "sync-committed"
+        /// Sync: the commit is pushed; the mirror does not record it as merged yet.
+        case syncPushed = "sync-pushed"
+        /// Rekey: everything is written in the rekey's transaction; it is not committed.
+        case rekeyWritten = "rekey-written"
+        /// Rekey: committed; the session files and the old ciphertext are not cleared yet.
+        case rekeyCommitted = "rekey-committed"
     }
 
     /// Ends the process at once (like kill -9: no clean-up, no buffered output) when
