@@ -1,6 +1,8 @@
 # twvault — everyday targets. `make demo` and `make test` each install what is missing first.
 SWIFT ?= swift
-RELEASE_FLAGS = -c release --static-swift-stdlib
+# --no-export-dynamic undoes the --export-dynamic of the static standard library's link arguments:
+# ~27,000 exported symbols cost every start the loader's lookups and the runtime's dladdr.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker --no-export-dynamic
 # Extra flags for every `swift` call of install (a test passes --ignore-lock: `swift test` holds .build's lock).
 SWIFT_FLAGS ?=
 

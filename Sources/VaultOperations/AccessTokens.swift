@@ -10,19 +10,18 @@ public enum AccessTokens {
     public static let refreshMargin: Int64 = 60
 
     /// The token to export, or `nil` for profiles without an OAuth client.
-    public static func valid(for name: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess)
-        async throws
-        -> String?
-    {
+    nonisolated(nonsending) public static func valid(
+        for name: String, record: ProfileRecord, vault: UnlockedVault, access: VaultAccess
+    ) async throws -> String? {
         guard record.clientID != nil else { return nil }
         return try await obtain(for: name, vault: vault, access: access, force: false).accessToken
     }
 
     /// A cached token with time left, or a fresh one. `force` exchanges even when the cache is
     /// valid (`token --refresh`).
-    public static func obtain(for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool) async throws
-        -> CachedToken
-    {
+    nonisolated(nonsending) public static func obtain(
+        for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool
+    ) async throws -> CachedToken {
         let now = access.context.now()
         let before = try vault.record(CachedToken.self, profile: name, kind: .token)
         if !force, let before, before.expiresAt - now > refreshMargin {

@@ -221,7 +221,7 @@ public final class HTTPClientProvider: Sendable {
     }
 
     /// Shuts the client down, if one was created. Afterwards a new one may be created.
-    public func shutdown() async {
+    nonisolated(nonsending) public func shutdown() async {
         let current = state.withLockedValue { current in
             defer { current = nil }
             return current

@@ -39,7 +39,9 @@ struct Export: VaultCommand {
     /// stdout still gets a fragment that unsets every variable `export` manages and ends in a
     /// failing command, so `eval "$(twvault export typo)" && deploy` neither runs `deploy` nor
     /// leaves the previous profile's credentials in the shell.
-    static func run(access: VaultAccess, profile: String?, format: ExportFormat?, noToken: Bool) async throws {
+    nonisolated(nonsending) static func run(access: VaultAccess, profile: String?, format: ExportFormat?, noToken: Bool)
+        async throws
+    {
         let format = format ?? .ofParentShell(access.context)
         do {
             try await export(access: access, profile: profile, format: format, noToken: noToken)
@@ -70,8 +72,9 @@ struct Export: VaultCommand {
         return text + failing
     }
 
-    private static func export(access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool) async throws
-    {
+    nonisolated(nonsending) private static func export(
+        access: VaultAccess, profile: String?, format: ExportFormat, noToken: Bool
+    ) async throws {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)

@@ -31,7 +31,9 @@ struct Token: VaultCommand {
     }
 
     /// The command itself, apart from its parsed form: `HotPath` calls it directly.
-    static func run(access: VaultAccess, profile: String?, refresh: Bool, json: Bool) async throws {
+    nonisolated(nonsending) static func run(access: VaultAccess, profile: String?, refresh: Bool, json: Bool)
+        async throws
+    {
         let name = try ProfileArgument.resolve(profile, context: access.context)
         let vault = try access.openUnlocked()
         let record = try vault.profile(name)

@@ -49,8 +49,13 @@ extension VaultCommand {
 }
 
 /// The process entry point: hardening, parsing, and one exit status per outcome.
+///
+/// `main` and `run` run on their caller's executor (the main thread for the program), as do the
+/// hot path's `export` and `token` down to the vault: with a cached token nothing they do
+/// suspends, so the concurrency runtime starts no thread (DESIGN §9). Commands that go through
+/// ArgumentParser run as before, on the global executor.
 public enum TwVaultMain {
-    public static func main() async -> Never {
+    nonisolated(nonsending) public static func main() async -> Never {
         let hardening = ProcessHardening.apply()
         let status = await run(
             Array(CommandLine.arguments.dropFirst()), context: .live(childCoreLimit: hardening.originalCoreSoftLimit))
@@ -59,7 +64,12 @@ public enum TwVaultMain {
 
     /// Runs one command line (without the program name) in `context` and returns its exit
     /// status; everything it prints goes to the context's console.
-    public static func run(_ arguments: [String], context: Context) async -> Int32 {
+    nonisolated(nonsending) public static func run(_ arguments: [String], context: Context) async -> Int32 {
+        // Answered before ArgumentParser builds its command tree, which costs more than the answer.
+        if arguments == ["--version"] {
+            context.output.stdout(Twvault.version + "\n")
+            return 0
+        }
         let status: Int32
         do {
             let arguments = GlobalOptions.movedAfterSubcommand(arguments)

@@ -66,7 +66,7 @@ enum HotPath {
         return .token(options, profile: profile, refresh: flags.contains("--refresh"), json: flags.contains("--json"))
     }
 
-    static func run(_ command: Command, context: Context) async throws {
+    nonisolated(nonsending) static func run(_ command: Command, context: Context) async throws {
         switch command {
         case let .export(options, profile, format, noToken):
             try await Export.run(

@@ -76,7 +76,7 @@ public enum EphemeralKeys {
 
     /// Deletes an entry's key at Twilio (by SID, or by FriendlyName when the SID never
     /// arrived), then the entry.
-    public static func delete(
+    nonisolated(nonsending) public static func delete(
         _ entry: EphemeralKeyLedger.Entry, profile: String, record: ProfileRecord, vault: UnlockedVault,
         access: VaultAccess
     ) async throws {
@@ -98,7 +98,9 @@ public enum EphemeralKeys {
     /// none, so commands on the hot path may call it. When there are some, the vault MAC is
     /// checked before any request, and a mismatch (`VaultError.tampered`) is the one failure
     /// it throws: a key that cannot be deleted yet only warns.
-    public static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess) async throws(VaultError) {
+    nonisolated(nonsending) public static func cleanUpLeftovers(vault: UnlockedVault, access: VaultAccess)
+        async throws(VaultError)
+    {
         let profiles: [String]
         do {
             profiles = try vault.profiles(withRecord: .ephemeralKeys, limit: 8)
