@@ -23,8 +23,11 @@ import Testing
             "/bin/sh", ["-c", "exec \"$0\" show p 3<<EOF\n\(Harness.passphrase)\nEOF", Harness.binary], environment: env
         )
         #expect(result.status == 0, "\(result.stderr)")
-        result = try h.run(["show", "p", "--passphrase-fd", "9"])
-        #expect(result.status == 64)
+        // A descriptor that is not open (closed here: the test runner may hand one down).
+        result = try Harness.execute(
+            "/bin/sh", ["-c", "exec 9>&-; exec \"$0\" show p --passphrase-fd 9", Harness.binary],
+            environment: h.baseEnvironment())
+        #expect(result.status == 64, "\(result.stderr)")
     }
 
     @Test func noSourceAndNoTerminalExits77() throws {
