@@ -81,9 +81,48 @@ import VaultOperations
         return homes
     }
 
+    /// Three users with identities of their own sharing through `remote`: A (the fixture vault,
+    /// passphrase `TestHome.passphrase`) adds B and C as members and pushes; B and C clone with
+    /// their own passphrases (their identities open member slots of the repository) and export.
+    struct MemberTeam {
+        let a: TeamTests.User
+        let b: TeamTests.User
+        let c: TeamTests.User
+
+        static func make(remote: Remote) async throws -> MemberTeam {
+            let team = try await TeamTests.Team.make()
+            let members = MemberTeam(a: team.a, b: team.b, c: team.c)
+            let first = await run(members.a, ["sync", "--remote", remote.path])
+            #expect(first.exit == .success, "\(first.stderr)")
+            for user in [members.b, members.c] {
+                let cloned = await run(user, ["clone", remote.path])
+                #expect(cloned.exit == .success, "\(cloned.stderr)")
+                let export = await run(user, ["export", "p", "--format", "dotenv"])
+                #expect(export.stdout.contains(TestHome.authToken), "\(export.stderr)")
+            }
+            return members
+        }
+
+        /// Runs a command as `user`: with their own passphrase, or (`session`) with none, so
+        /// only an unlock session in their home's environment opens the vault.
+        static func run(_ user: TeamTests.User, _ arguments: [String], session: Bool = false) async -> CommandResult {
+            var env = user.configEnvironment
+            if !session { env["TWVAULT_PASSPHRASE"] = user.passphrase }
+            return await user.home.run(
+                arguments, env: env, removing: session ? ["TWVAULT_PASSPHRASE_FILE"] : [], processes: SyncTests.git)
+        }
+    }
+
+    /// Members, not a shared passphrase: every command of each user runs with that user's own
+    /// identity and passphrase.
     @Test func threeUsersMergeEditsConflictsAndDeletions() async throws {
         let remote = try Remote()
-        let homes = try await Self.team(3, remote: remote)
+        let team = try await MemberTeam.make(remote: remote)
+        for user in [team.a, team.b, team.c] {
+            user.home.environment.merge(user.configEnvironment) { $1 }
+            user.home.environment["TWVAULT_PASSPHRASE"] = user.passphrase
+        }
+        let homes = [team.a.home, team.b.home, team.c.home]
         let (a, b, c) = (homes[0], homes[1], homes[2])
         for home in [b, c] {
             #expect(await Self.token(home, "p") == TestHome.authToken)
@@ -285,6 +324,63 @@ import VaultOperations
         #expect(await Self.sync(a).exit == .success)
         #expect(await Self.names(a) == ["again", "fromA", "fromB", "p"])
     }
+    /// Someone pushes first, deterministically: a `pre-push` hook in A's mirror (`<vault>.sync`)
+    /// runs B's `twvault sync` (the built binary, as B) once, after git has read the remote's
+    /// branch and before A's commit is sent. B's push lands in between, the repository refuses
+    /// A's stale update, and A's sync fetches again, merges B's change and pushes.
+    @Test func aPushAfterSomeoneElsePushedFirstIsRetriedAndMerged() async throws {
+        let remote = try Remote()
+        let homes = try await Self.team(2, remote: remote)
+        let (a, b) = (homes[0], homes[1])
+        #expect(await Self.add(a, "fromA", token: "token-a").exit == .success)
+        #expect(await Self.add(b, "fromB", token: "token-b").exit == .success)
+        let before = try Remote.git(["--git-dir=\(remote.path)", "rev-parse", "main"])
+
+        let hooks = a.vaultPath + ".sync/hooks"
+        try FileManager.default.createDirectory(atPath: hooks, withIntermediateDirectories: true)
+        let marker = a.root + "/competitor-pushed"
+        let log = a.root + "/competitor.log"
+        let environment = b.baseEnvironment(passphrase: true).sorted { $0.key < $1.key }
+            .map { "'\($0.key)=\($0.value)'" }.joined(separator: " ")
+        try TestHome.write(
+            """
+            #!/bin/sh
+            cat >/dev/null
+            if [ ! -e '\(marker)' ]; then
+                touch '\(marker)'
+                env -i \(environment) '\(Harness.binary)' sync >'\(log)' 2>&1 || exit 1
+            fi
+            exit 0
+
+            """, to: hooks + "/pre-push", mode: 0o700)
+
+        let synced = await Self.sync(a)
+        let competitor = String(decoding: TestHome.read(log) ?? [], as: UTF8.self)
+        #expect(synced.exit == .success, "\(synced.stderr) / B: \(competitor)")
+        #expect(FileManager.default.fileExists(atPath: marker))
+        #expect(competitor.contains("0 change(s) taken, 1 sent"), "\(competitor)")
+        // A's first push was refused; the retry took B's change and sent A's.
+        #expect(synced.stderr.contains("1 change(s) taken, 1 sent"), "\(synced.stderr)")
+
+        // The repository: A's commit on top of B's, on top of what A had fetched first.
+        let headB = try Remote.git(["--git-dir=\(b.vaultPath).sync", "rev-parse", "refs/twvault/base"])
+        let parents = try Remote.git(["--git-dir=\(remote.path)", "log", "--format=%P", "-n", "2", "main"])
+        #expect(parents == headB + before)
+        let work = remote.home.root + "/after-race"
+        try Remote.git(["clone", "--quiet", "--branch", "main", remote.path, work])
+        #expect(FileManager.default.fileExists(atPath: work + "/records/66726f6d41/profile"))
+        #expect(FileManager.default.fileExists(atPath: work + "/records/66726f6d42/profile"))
+
+        // Both changes reach both vaults.
+        #expect(await Self.names(a) == ["fromA", "fromB", "p"])
+        #expect(await Self.token(a, "fromB") == "token-b")
+        #expect(await Self.sync(b).exit == .success)
+        #expect(await Self.names(b) == ["fromA", "fromB", "p"])
+        #expect(await Self.token(b, "fromA") == "token-a")
+        for home in homes {
+            #expect(await home.run(["verify"]).exit == .success)
+        }
+    }
     /// `Tests/format-reader/read_repository.py`, written from docs/FORMAT.md alone, reads the
     /// repository and refuses it once a file is swapped.
     @Test func theIndependentReaderReadsTheRepository() async throws {
@@ -318,21 +414,10 @@ import VaultOperations
     /// while C's old local copy stays C's.
     @Test func membersShareAndARekeyIsFollowedByMembersOnly() async throws {
         let remote = try Remote()
-        let team = try await TeamTests.Team.make()
+        let team = try await MemberTeam.make(remote: remote)
         let (a, b, c) = (team.a, team.b, team.c)
         func run(_ user: TeamTests.User, _ arguments: [String], session: Bool = false) async -> CommandResult {
-            var env = user.configEnvironment
-            if !session { env["TWVAULT_PASSPHRASE"] = user.passphrase }
-            return await user.home.run(
-                arguments, env: env, removing: session ? ["TWVAULT_PASSPHRASE_FILE"] : [], processes: Self.git)
-        }
-        let first = await run(a, ["sync", "--remote", remote.path])
-        #expect(first.exit == .success, "\(first.stderr)")
-        for user in [b, c] {
-            let cloned = await run(user, ["clone", remote.path])
-            #expect(cloned.exit == .success, "\(cloned.stderr)")
-            let export = await run(user, ["export", "p", "--format", "dotenv"])
-            #expect(export.stdout.contains(TestHome.authToken), "\(export.stderr)")
+            await MemberTeam.run(user, arguments, session: session)
         }
         // B works from an unlock session made through B's member slot.
         let unlocked = await run(b, ["unlock", "--ttl", "10m"])
