@@ -2,7 +2,10 @@
 SWIFT ?= swift
 # --no-export-dynamic undoes the --export-dynamic of the static standard library's link arguments:
 # ~27,000 exported symbols cost every start the loader's lookups and the runtime's dladdr.
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker --no-export-dynamic
+# lld (shipped with the toolchain) packs the ~75,000 relative relocations of the position-independent
+# binary as RELR, which the loader applies faster, and makes the stripped binary 1.9 MB smaller.
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker --no-export-dynamic \
+	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs
 # Extra flags for every `swift` call of install (a test passes --ignore-lock: `swift test` holds .build's lock).
 SWIFT_FLAGS ?=
 
