@@ -80,7 +80,7 @@ public final class UnlockedVault {
     /// A profile's credentials and settings; throws `profileNotFound` when absent.
     public func profile(_ name: String) throws(VaultError) -> ProfileRecord {
         guard let payload = try payload(profile: name, kind: .profile) else { throw .profileNotFound(name) }
-        return try PayloadCoding.decode(ProfileRecord.self, from: payload, what: "profile '\(Names.printable(name))'")
+        return try PayloadCoding.decodeProfile(payload) { "profile '\(Names.printable(name))'" }
     }
 
     /// A decoded record of any kind, or `nil`.
