@@ -372,12 +372,7 @@ extension VaultFile {
         path: String, from keys: RepositoryKeys, createdAt: Int64, slots: [PassphraseSlot], records: [RecordRow]
     ) throws(VaultError) -> UnlockedVault {
         try translating(path: path) {
-            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path), create: true)
-            if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
-            let temporary = "\(path).new-\(getpid())"
-            SecureFiles.remove(temporary)
-            try SecureFiles.createPrivateFile(temporary)
-            do {
+            try VaultFile.createNew(at: path) { temporary in
                 let connection = try Connection(path: temporary, mode: .readWrite)
                 try connection.enableWAL()
                 try migrator.migrate(connection, now: createdAt)
@@ -401,20 +396,6 @@ extension VaultFile {
                         connection, keys: vaultKeys)
                 }
                 try connection.checkpoint()
-                guard link(temporary, path) == 0 else {
-                    let code = errno
-                    throw code == EEXIST
-                        ? VaultError.vaultExists(path: path)
-                        : VaultError.system("cannot create \(path): \(String(cString: strerror(code)))")
-                }
-                SecureFiles.remove(temporary)
-                SecureFiles.remove(temporary + "-wal")
-                SecureFiles.remove(temporary + "-shm")
-            } catch {
-                SecureFiles.remove(temporary)
-                SecureFiles.remove(temporary + "-wal")
-                SecureFiles.remove(temporary + "-shm")
-                throw error
             }
         }
         let file = try open(path: path)

@@ -91,30 +91,36 @@ public final class VaultFile {
         try Names.validateSlotLabel(slotLabel)
         let dataKey = SecretBytes.random(count: PassphraseSlot.dataKeyLength)
         try translating(path: path) {
-            try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path), create: true)
-            if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
-            let temporary = "\(path).new-\(getpid())"
-            SecureFiles.remove(temporary)
-            try SecureFiles.createPrivateFile(temporary)
-            do {
+            try createNew(at: path) { temporary in
                 try build(
                     temporary, dataKey: dataKey, passphrase: passphrase, limits: limits, label: slotLabel, now: now)
-                guard link(temporary, path) == 0 else {
-                    let code = errno
-                    throw code == EEXIST
-                        ? VaultError.vaultExists(path: path)
-                        : VaultError.system("cannot create \(path): \(String(cString: strerror(code)))")
-                }
-                SecureFiles.remove(temporary)
-            } catch {
-                SecureFiles.remove(temporary)
-                SecureFiles.remove(temporary + "-wal")
-                SecureFiles.remove(temporary + "-shm")
-                throw error
             }
         }
         let file = try open(path: path)
         return try UnlockedVault(file: file, dataKey: dataKey, slotLabel: slotLabel)
+    }
+
+    /// Makes a new vault file at `path`: `fill` writes a private temporary file, which then
+    /// takes the name with a hard link — never over an existing file (73) — so readers see no
+    /// file or a complete one. The temporary name and its SQLite side files are removed either way.
+    static func createNew(at path: String, _ fill: (_ temporary: String) throws -> Void) throws {
+        try SecureFiles.checkVaultDirectory(SecureFiles.directory(of: path), create: true)
+        if SecureFiles.exists(path) { throw VaultError.vaultExists(path: path) }
+        let temporary = "\(path).new-\(getpid())"
+        SecureFiles.remove(temporary)
+        try SecureFiles.createPrivateFile(temporary)
+        defer {
+            SecureFiles.remove(temporary)
+            SecureFiles.remove(temporary + "-wal")
+            SecureFiles.remove(temporary + "-shm")
+        }
+        try fill(temporary)
+        guard link(temporary, path) == 0 else {
+            let code = errno
+            throw code == EEXIST
+                ? VaultError.vaultExists(path: path)
+                : VaultError.system("cannot create \(path): \(String(cString: strerror(code)))")
+        }
     }
 
     private static func build(
