@@ -57,6 +57,25 @@ extension RepositorySync {
         deinit { close(fd) }
     }
 
+    /// Opens a whole repository state under `keys` — its header must name them, its manifest
+    /// open and every file check against it — and returns its records, for a new vault file
+    /// (clone) or one that follows a rekey.
+    static func openWhole(_ snapshot: inout Snapshot, keys: RepositoryKeys) throws -> [RecordRow] {
+        guard snapshot.header.keyID == keys.keyID else {
+            throw VaultError.tampered(what: "the repository header names another data key than its slots hold")
+        }
+        snapshot.manifest = try keys.open(snapshot.sealedManifest)
+        try verify(&snapshot, keys: keys, base: nil)
+        var rows: [RecordRow] = []
+        for (path, entry) in snapshot.manifest.entries {
+            guard case let .record(profile, kind) = place(of: path), let bytes = snapshot.contents[path] else {
+                continue
+            }
+            rows.append(RecordRow(profile: profile, kind: kind, sealed: bytes, updatedAt: entry.updatedAt))
+        }
+        return rows
+    }
+
     /// Reads the last merged commit: it was checked when it was merged or made, and lives
     /// in the vault's own directory, so only its listing and manifest are read.
     static func loadBase(git: Git, keys: RepositoryKeys, ref: String = Git.baseRef) throws -> Snapshot? {
@@ -232,18 +251,7 @@ extension RepositorySync {
                 "the repository was rekeyed and no member slot in it is sealed to your identity: you are no longer a member"
             )
         }
-        guard snapshot.header.keyID == newKeys.keyID else {
-            throw VaultError.tampered(what: "the repository header names another data key than its slots hold")
-        }
-        snapshot.manifest = try newKeys.open(snapshot.sealedManifest)
-        try verify(&snapshot, keys: newKeys, base: nil)
-        var rows: [RecordRow] = []
-        for (path, entry) in snapshot.manifest.entries {
-            guard case let .record(profile, kind) = place(of: path), let bytes = snapshot.contents[path] else {
-                continue
-            }
-            rows.append(RecordRow(profile: profile, kind: kind, sealed: bytes, updatedAt: entry.updatedAt))
-        }
+        let rows = try openWhole(&snapshot, keys: newKeys)
         // What this vault changed since the last merge, sealed under the new key.
         var pending = RepositoryChanges()
         if let base {
@@ -453,18 +461,7 @@ extension RepositorySync {
             let secret = try passphrase()
             let keys = try RepositoryKeys.unlock(
                 slots: slots, vaultID: snapshot.header.vaultID, passphrase: secret, identityPath: identityPath)
-            guard snapshot.header.keyID == keys.keyID else {
-                throw VaultError.tampered(what: "the repository header names another data key than its slots hold")
-            }
-            snapshot.manifest = try keys.open(snapshot.sealedManifest)
-            try verify(&snapshot, keys: keys, base: nil)
-            var rows: [RecordRow] = []
-            for (path, entry) in snapshot.manifest.entries {
-                guard case let .record(profile, kind) = place(of: path), let bytes = snapshot.contents[path] else {
-                    continue
-                }
-                rows.append(RecordRow(profile: profile, kind: kind, sealed: bytes, updatedAt: entry.updatedAt))
-            }
+            let rows = try openWhole(&snapshot, keys: keys)
             let vault = try VaultFile.create(
                 path: vaultPath, from: keys, createdAt: snapshot.header.createdAt, slots: slots, records: rows)
             try git.updateRef(Git.baseRef, to: commit)
