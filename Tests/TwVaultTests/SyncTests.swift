@@ -286,15 +286,17 @@ import VaultOperations
         let remote = try Remote()
         let homes = try await Self.team(1, remote: remote)
         let lockPath = homes[0].vaultPath + ".sync.lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT, 0o600)
+        // Close-on-exec: processes other tests start meanwhile must not inherit the lock.
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(fd >= 0)
         defer { close(fd) }
         #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
         let busy = await Self.sync(homes[0])
-        #expect(busy.exit == .temporaryFailure)
-        #expect(busy.stderr.contains("another sync"))
-        flock(fd, LOCK_UN)
-        #expect(await Self.sync(homes[0]).exit == .success)
+        #expect(busy.exit == .temporaryFailure, "\(busy.stderr)")
+        #expect(busy.stderr.contains("another sync"), "\(busy.stderr)")
+        #expect(flock(fd, LOCK_UN) == 0)
+        let after = await Self.sync(homes[0])
+        #expect(after.exit == .success, "\(after.stderr)")
     }
 
     @Test func aRefusedPushIs75AndTheNextSyncCompletes() async throws {
