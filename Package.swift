@@ -15,8 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     // Each target lists exactly the modules its sources import, no more and no fewer.
     // `make test` builds with `--explicit-target-dependency-import-check error`, which fails on
@@ -61,16 +61,16 @@ let package = Package(
         // Twilio OAuth token endpoint and REST clients over the `HTTPTransport` protocol: the
         // requests, the decoders and the errors. No storage and no networking of its own.
         .target(name: "TwilioAuth", dependencies: ["VaultCrypto"]),
-        // The networking under TwilioAuth: the HTTP transport (async-http-client) and the
-        // loopback listener for the OAuth redirect (SwiftNIO).
+        // The networking under TwilioAuth, on SwiftNIO: the HTTP/1.1 transport (TLS from NIOSSL)
+        // and the loopback listener for the OAuth redirect.
         .target(
             name: "TwilioHTTP",
             dependencies: [
                 "TwilioAuth", "VaultCrypto",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // A stand-in for Twilio's token and REST endpoints on 127.0.0.1, for tests and the demo.
@@ -112,7 +112,17 @@ let package = Package(
         .testTarget(name: "VaultCryptoTests", dependencies: ["VaultCrypto"], exclude: ["Vectors"]),
         .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"]),
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultStore", "VaultCrypto"]),
-        .testTarget(name: "TwilioAuthTests", dependencies: ["TwilioAuth", "TwilioHTTP", "TwilioStandIn"]),
+        .testTarget(
+            name: "TwilioAuthTests",
+            dependencies: [
+                "TwilioAuth", "TwilioHTTP", "TwilioStandIn",
+                // A TLS server for the transport's tests.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "ShellSyntaxTests", dependencies: ["ShellSyntax"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalIOTests", dependencies: ["TerminalIO"]),
         // Temporary homes, a fixture vault and a test context for the command tests.

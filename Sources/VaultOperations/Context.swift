@@ -195,12 +195,12 @@ public struct Output: Sendable {
 /// The HTTP transport, created on first use so that commands that send no request never start
 /// an HTTP client, and shut down before the process exits or replaces itself.
 public final class HTTPClientProvider: Sendable {
-    private let make: @Sendable () throws -> AsyncHTTPTransport
-    private let state = NIOLockedValueBox<AsyncHTTPTransport?>(nil)
+    private let make: @Sendable () throws -> NIOHTTPTransport
+    private let state = NIOLockedValueBox<NIOHTTPTransport?>(nil)
 
     /// A provider of real HTTP clients with the default limits.
     public static func live() -> HTTPClientProvider {
-        HTTPClientProvider { AsyncHTTPTransport(limits: HTTPLimits()) }
+        HTTPClientProvider { NIOHTTPTransport(limits: HTTPLimits()) }
     }
 
     /// A provider that throws when reached: for tests that make no request.
@@ -208,10 +208,10 @@ public final class HTTPClientProvider: Sendable {
         HTTPClientProvider { throw ContextPartMissing(part: "HTTP transport", reason: reason) }
     }
 
-    public init(make: @escaping @Sendable () throws -> AsyncHTTPTransport) { self.make = make }
+    public init(make: @escaping @Sendable () throws -> NIOHTTPTransport) { self.make = make }
 
     /// The transport, created on first use.
-    public func transport() throws -> AsyncHTTPTransport {
+    public func transport() throws -> NIOHTTPTransport {
         try state.withLockedValue { current in
             if let current { return current }
             let created = try make()

@@ -14,11 +14,11 @@ import TwilioStandIn
 
     /// Binds a listener, runs `body` with it and a transport, and closes both in every case.
     func withListener<T: Sendable>(
-        port: Int = 0, _ body: @Sendable (LoopbackRedirectListener, AsyncHTTPTransport) async throws -> T
+        port: Int = 0, _ body: @Sendable (LoopbackRedirectListener, NIOHTTPTransport) async throws -> T
     ) async throws -> T {
         try await withTaskExecutorPreference(StandInExecutor.shared) {
             let listener = try await LoopbackRedirectListener.bind(port: port, expectedState: Self.state)
-            let transport = AsyncHTTPTransport(limits: Fixture.limits)
+            let transport = NIOHTTPTransport(limits: Fixture.limits)
             do {
                 let result = try await body(listener, transport)
                 await transport.shutdown()
@@ -38,7 +38,7 @@ import TwilioStandIn
         Task(executorPreference: StandInExecutor.shared) { try await listener.waitForRedirect(timeout: patience) }
     }
 
-    static func get(_ transport: AsyncHTTPTransport, _ url: String) async throws -> HTTPResponse {
+    static func get(_ transport: NIOHTTPTransport, _ url: String) async throws -> HTTPResponse {
         try await transport.send(HTTPRequest(method: .get, url: url))
     }
 
@@ -47,7 +47,7 @@ import TwilioStandIn
     }
 
     /// After the listener has ended, its port takes no connection.
-    static func expectClosed(_ listener: LoopbackRedirectListener, _ transport: AsyncHTTPTransport) async {
+    static func expectClosed(_ listener: LoopbackRedirectListener, _ transport: NIOHTTPTransport) async {
         let error = await #expect(throws: TwilioError.self) { try await get(transport, listener.redirectURI) }
         #expect(error?.kind == .temporary, "\(String(describing: error))")
     }

@@ -7,7 +7,7 @@ import TwilioStandIn
 /// The stand-in's own behaviour: the control API, OAuth checks, flags and the executable.
 @Suite struct StandInControlTests {
     func control(
-        _ transport: AsyncHTTPTransport, _ standIn: TwilioStandIn, _ method: HTTPRequest.Method, _ path: String,
+        _ transport: NIOHTTPTransport, _ standIn: TwilioStandIn, _ method: HTTPRequest.Method, _ path: String,
         json: String? = nil
     ) async throws -> HTTPResponse {
         try await transport.send(
@@ -173,7 +173,7 @@ let standInExecutable: URL? = {
         let baseURL = String(decoding: line, as: UTF8.self)
         #expect(baseURL.hasPrefix("http://127.0.0.1:"))
 
-        let transport = AsyncHTTPTransport(limits: Fixture.limits)
+        let transport = NIOHTTPTransport(limits: Fixture.limits)
         let tokens = TokenEndpoint(url: baseURL + "/v2/token", transport: transport)
         let token = try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)
         #expect(!token.accessToken.isEmpty)

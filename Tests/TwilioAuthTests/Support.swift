@@ -38,7 +38,7 @@ enum Fixture {
 func withStandIn<T>(
     limits: HTTPLimits = Fixture.limits,
     configure: (inout StandInConfiguration) -> Void = { _ in },
-    _ body: (TwilioStandIn, AsyncHTTPTransport) async throws -> T
+    _ body: (TwilioStandIn, NIOHTTPTransport) async throws -> T
 ) async throws -> T {
     // Off the cooperative pool: other suites block its threads while waiting for processes.
     try await withTaskExecutorPreference(StandInExecutor.shared) {
@@ -49,12 +49,12 @@ func withStandIn<T>(
 private func runWithStandIn<T>(
     limits: HTTPLimits,
     configure: (inout StandInConfiguration) -> Void,
-    _ body: (TwilioStandIn, AsyncHTTPTransport) async throws -> T
+    _ body: (TwilioStandIn, NIOHTTPTransport) async throws -> T
 ) async throws -> T {
     var configuration = Fixture.configuration
     configure(&configuration)
     let standIn = try await TwilioStandIn.start(configuration)
-    let transport = AsyncHTTPTransport(limits: limits)
+    let transport = NIOHTTPTransport(limits: limits)
     do {
         let result = try await body(standIn, transport)
         await transport.shutdown()
@@ -87,7 +87,7 @@ extension TwilioStandIn {
 }
 
 func endpoint(
-    _ standIn: TwilioStandIn, _ transport: AsyncHTTPTransport, sleeper: RecordingSleeper = RecordingSleeper(),
+    _ standIn: TwilioStandIn, _ transport: NIOHTTPTransport, sleeper: RecordingSleeper = RecordingSleeper(),
     now: (@Sendable () -> Date)? = nil
 ) -> TokenEndpoint {
     TokenEndpoint(url: standIn.tokenURL, transport: transport, retryPolicy: sleeper.policy, now: now ?? { Date() })

@@ -38,7 +38,7 @@ import TwilioStandIn
 
     /// Runs the browser half of the flow against the stand-in: the authorize URL, then the redirect.
     static func authorize(
-        _ standIn: TwilioStandIn, _ transport: AsyncHTTPTransport, clientID: String, redirectURI: String, pkce: PKCE
+        _ standIn: TwilioStandIn, _ transport: NIOHTTPTransport, clientID: String, redirectURI: String, pkce: PKCE
     ) async throws -> String {
         let state = OAuthState.generate()
         let url = try AuthorizeURL.make(

@@ -205,7 +205,7 @@ import TwilioStandIn
         let standIn = try await TwilioStandIn.start()
         let url = standIn.tokenURL
         await standIn.shutdown()
-        let transport = AsyncHTTPTransport(limits: HTTPLimits(connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
+        let transport = NIOHTTPTransport(limits: HTTPLimits(connectTimeout: .seconds(2), requestTimeout: .seconds(5)))
         let tokens = TokenEndpoint(url: url, transport: transport, retryPolicy: .never)
         let error = await #expect(throws: TwilioError.self) {
             try await tokens.clientCredentials(clientID: Fixture.clientID, clientSecret: Fixture.clientSecret)

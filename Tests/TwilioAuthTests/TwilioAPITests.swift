@@ -5,7 +5,7 @@ import TwilioHTTP
 import TwilioStandIn
 
 func api(
-    _ standIn: TwilioStandIn, _ transport: AsyncHTTPTransport, username: String = Fixture.accountSID,
+    _ standIn: TwilioStandIn, _ transport: NIOHTTPTransport, username: String = Fixture.accountSID,
     password: String = Fixture.authToken
 ) -> TwilioAPI {
     TwilioAPI(

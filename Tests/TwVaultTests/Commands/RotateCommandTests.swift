@@ -100,7 +100,7 @@ extension RotationSuites {
                 #expect(presented.count == 2)
                 #expect(presented.last != old)
                 // The old one no longer works.
-                let transport = AsyncHTTPTransport()
+                let transport = NIOHTTPTransport()
                 let endpoint = TokenEndpoint(url: f.standIn.baseURL + "/v2/token", transport: transport)
                 await #expect(throws: TwilioError.self) {
                     _ = try await endpoint.refresh(refreshToken: old, clientID: Harness.clientID)

@@ -31,7 +31,7 @@ import Testing
             "/usr/bin/make",
             [
                 "-C", Self.packageRoot, "install", "PREFIX=\(prefix)", "SWIFT_FLAGS=--ignore-lock",
-                "INSTALL_BUILD=-c debug",
+                "INSTALL_BUILD=-c debug", "INSTALL_ENV=",
             ],
             environment: env)
         #expect(make.status == 0, "\(make.stdout.suffix(2000))\n\(make.stderr.suffix(2000))")
