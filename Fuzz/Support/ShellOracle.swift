@@ -17,12 +17,40 @@ public enum ShellOracle {
         process.standardError = FileHandle.nullDevice
         process.standardInput = input
         do { try process.run() } catch { return nil }
-        input.fileHandleForWriting.write(Data(stdin))
+        // Raw reads and writes retried on EINTR: FileHandle's own end the harness with a
+        // fatal error when a signal (the child's SIGCHLD) interrupts them.
+        writeAll(stdin, to: input.fileHandleForWriting.fileDescriptor)
         try? input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let data = readAll(output.fileHandleForReading.fileDescriptor)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
-        return Array(data)
+        return data
+    }
+
+    /// Writes `bytes`; a shell that exits without reading its input (EPIPE) is not an error.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) {
+        signal(SIGPIPE, SIG_IGN)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+
+    /// Reads until end of file.
+    static func readAll(_ fd: Int32) -> [UInt8] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { return data }
+            data += buffer[..<count]
+        }
     }
 
     /// How often (every Nth checked input) a harness runs a real shell; `FUZZ_SHELL_EVERY`.
