@@ -7,8 +7,9 @@ SWIFT ?= swift
 # Concrete type metadata through direct accessors, not mangled names demangled at run time: the
 # demangler's generic-requirement checks were the protocol-conformance scans of every start.
 # -Osize: 1.7 MB less code than -O, and no more instructions on the hot path (docs/PERFORMANCE.md);
-# --icf=all folds identical functions (the specialisations of generic code).
-RELEASE_FLAGS = -c release --static-swift-stdlib -Xlinker --no-export-dynamic \
+# --icf=all folds identical functions (the specialisations of generic code). --disable-local-rpath:
+# no $ORIGIN search path, so the loader does not look beside the binary for libc, libm or libgcc_s.
+RELEASE_FLAGS = -c release --static-swift-stdlib --disable-local-rpath -Xlinker --no-export-dynamic \
 	-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
 	-Xswiftc -Osize -Xlinker --icf=all
