@@ -10,7 +10,6 @@ record and prints {"profile": {"kind": payload}} as JSON. Exits 77 on a wrong pa
 repository that fails a check, 78 on a newer format. Needs only PyNaCl and the standard library.
 """
 import hashlib
-import json
 import os
 import re
 import struct
@@ -20,7 +19,8 @@ import nacl.exceptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from read_vault import (  # noqa: E402  (the same primitives as the vault file)
-    CAP_MEM, CAP_OPS, FLOOR_MEM, FLOOR_OPS, Failure, kdf, keyed_hash, open_box, read_passphrase)
+    CAP_MEM, CAP_OPS, FLOOR_MEM, FLOOR_OPS, Failure, kdf, keyed_hash, open_box, open_record, read_passphrase,
+    run)
 
 import nacl.pwhash.argon2id  # noqa: E402
 
@@ -178,23 +178,9 @@ def main(argv):
         what, profile, kind = places[path]
         if what != "record":
             continue
-        p, k = profile.encode(), kind.encode()
-        context = vault_id + bytes([len(p)]) + p + bytes([len(k)]) + k
-        try:
-            plaintext = open_box(files[path], keyed_hash(record_root, context))
-        except nacl.exceptions.CryptoError:
-            raise Failure(65, f"record {kind} of {profile} does not authenticate")
-        prefix = struct.pack(">H", len(context)) + context
-        if plaintext[:len(prefix)] != prefix:
-            raise Failure(65, f"record {kind} of {profile} carries another context")
-        out.setdefault(profile, {})[kind] = json.loads(plaintext[len(prefix):].decode("utf-8"))
+        out.setdefault(profile, {})[kind] = open_record(record_root, vault_id, profile, kind, files[path])
     return out
 
 
 if __name__ == "__main__":
-    try:
-        json.dump(main(sys.argv[1:]), sys.stdout, sort_keys=True)
-        sys.stdout.write("\n")
-    except Failure as failure:
-        print(f"read_repository: {failure}", file=sys.stderr)
-        sys.exit(failure.code)
+    run(main, "read_repository")

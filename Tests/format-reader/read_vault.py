@@ -347,23 +347,33 @@ def main(argv):
 
     out = {}
     for profile, kind, sealed in records:
-        p, k = profile.encode(), kind.encode()
-        context = vault_id + bytes([len(p)]) + p + bytes([len(k)]) + k
-        try:
-            plaintext = open_box(sealed, keyed_hash(record_root, context))
-        except nacl.exceptions.CryptoError:
-            raise Failure(65, f"record {kind} of {profile} does not authenticate")
-        prefix = struct.pack(">H", len(context)) + context
-        if plaintext[:len(prefix)] != prefix:
-            raise Failure(65, f"record {kind} of {profile} carries another context")
-        out.setdefault(profile, {})[kind] = json.loads(plaintext[len(prefix):].decode("utf-8"))
+        out.setdefault(profile, {})[kind] = open_record(record_root, vault_id, profile, kind, sealed)
     return out
 
 
-if __name__ == "__main__":
+def open_record(record_root, vault_id, profile, kind, sealed):
+    """The JSON of one sealed record, checked against the context it is bound to."""
+    p, k = profile.encode(), kind.encode()
+    context = vault_id + bytes([len(p)]) + p + bytes([len(k)]) + k
+    try:
+        plaintext = open_box(sealed, keyed_hash(record_root, context))
+    except nacl.exceptions.CryptoError:
+        raise Failure(65, f"record {kind} of {profile} does not authenticate")
+    prefix = struct.pack(">H", len(context)) + context
+    if plaintext[:len(prefix)] != prefix:
+        raise Failure(65, f"record {kind} of {profile} carries another context")
+    return json.loads(plaintext[len(prefix):].decode("utf-8"))
+
+
+def run(main, name):
+    """Prints main's result as JSON, or one line on stderr and the failure's exit code."""
     try:
         json.dump(main(sys.argv[1:]), sys.stdout, sort_keys=True)
         sys.stdout.write("\n")
     except Failure as failure:
-        print(f"read_vault: {failure}", file=sys.stderr)
+        print(f"{name}: {failure}", file=sys.stderr)
         sys.exit(failure.code)
+
+
+if __name__ == "__main__":
+    run(main, "read_vault")
