@@ -83,6 +83,15 @@ public final class UnlockedVault {
         return try PayloadCoding.decodeProfile(payload) { "profile '\(Names.printable(name))'" }
     }
 
+    /// A profile's cached access token, or `nil`; read as `record(CachedToken.self, …)` reads it,
+    /// without `JSONDecoder` when the payload has the form this version writes.
+    public func cachedToken(profile name: String) throws(VaultError) -> CachedToken? {
+        guard let payload = try payload(profile: name, kind: .token) else { return nil }
+        return try PayloadCoding.decodeToken(payload) {
+            "record '\(Names.printable(RecordKind.token.rawValue))' of profile '\(Names.printable(name))'"
+        }
+    }
+
     /// A decoded record of any kind, or `nil`.
     public func record<T: Decodable>(_ type: T.Type, profile: String, kind: RecordKind) throws(VaultError) -> T? {
         guard let payload = try payload(profile: profile, kind: kind) else { return nil }

@@ -1,5 +1,10 @@
 /// Hex and base64url for non-secret bytes (ids, salts, test vectors).
 public enum ByteEncoding {
+    /// Inlinable, so that each caller gets a version for its own sequence type: called
+    /// through the generic entry point from another module, the run time looks up the
+    /// sequence's associated types by mangled name at first use, a conformance scan on the
+    /// path of every warm `export`.
+    @inlinable
     public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

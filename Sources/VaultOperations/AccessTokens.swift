@@ -23,7 +23,7 @@ public enum AccessTokens {
         for name: String, vault: UnlockedVault, access: VaultAccess, force: Bool
     ) async throws -> CachedToken {
         let now = access.context.now()
-        let before = try vault.record(CachedToken.self, profile: name, kind: .token)
+        let before = try vault.cachedToken(profile: name)
         if !force, let before, before.expiresAt - now > refreshMargin {
             access.context.output.note("using the cached access token of '\(name)'")
             return before
@@ -32,7 +32,7 @@ public enum AccessTokens {
         // find the new token in the vault.
         let lock = try ProfileLock(vaultPath: vault.file.path, profile: name)
         defer { withExtendedLifetime(lock) {} }
-        if let cached = try vault.record(CachedToken.self, profile: name, kind: .token),
+        if let cached = try vault.cachedToken(profile: name),
             cached.expiresAt - access.context.now() > refreshMargin,
             !force || cached.accessToken != before?.accessToken
         {

@@ -73,7 +73,15 @@ public enum ExtraVariables {
         }
         let exported = names.filter(isAllowed)
         for name in exported { variables.append((name, stored[name])) }
-        variables.append((listName, exported.joined(separator: " ")))
+        // Joined by hand: the standard library's generic `joined(separator:)`, reached
+        // unspecialised here, resolves its collection's associated types by mangled name at
+        // first use (a protocol-conformance scan on every warm `export`).
+        var list = ""
+        for name in exported {
+            if !list.isEmpty { list += " " }
+            list += name
+        }
+        variables.append((listName, list))
         return (variables, names.filter { !isAllowed($0) })
     }
 

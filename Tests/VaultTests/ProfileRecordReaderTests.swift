@@ -156,3 +156,97 @@ struct ProfileRecordReaderTests {
         }
     }
 }
+
+/// `CachedTokenReader`, held to the same rule for the `token` record.
+@Suite("Cached token reader")
+struct CachedTokenReaderTests {
+    static func read(_ json: String) -> CachedToken? {
+        Array(json.utf8).withUnsafeBytes { CachedTokenReader.read($0) }
+    }
+
+    static func jsonDecoded(_ json: String) -> CachedToken? {
+        try? JSONDecoder().decode(CachedToken.self, from: Data(json.utf8))
+    }
+
+    @Test("every token the encoder writes reads back equal, and equal to JSONDecoder's reading")
+    func roundTrip() throws {
+        var tokens = [
+            CachedToken(accessToken: "eyJ.a.b", expiresAt: 1_700_003_600, obtainedAt: 1_700_000_000),
+            CachedToken(accessToken: "", idToken: "", tokenType: "", scope: "", expiresAt: .min, obtainedAt: .max),
+        ]
+        for text in ProfileRecordReaderTests.awkward {
+            tokens.append(
+                CachedToken(
+                    accessToken: text, idToken: text, tokenType: text, scope: text, expiresAt: -1, obtainedAt: 0))
+        }
+        for token in tokens {
+            let payload = try PayloadCoding.encode(token)
+            let fast = payload.withUnsafeBytes { CachedTokenReader.read($0) }
+            #expect(fast == token)
+            #expect(fast == (try PayloadCoding.decode(CachedToken.self, from: payload, what: "test")))
+        }
+    }
+
+    @Test(
+        "valid JSON beyond what the encoder writes reads as JSONDecoder reads it",
+        arguments: [
+            #"{"access_token":"a","token_type":"Bearer","expires_at":2,"obtained_at":1}"#,
+            #" { "obtained_at" : 1 , "expires_at" : 2 , "token_type" : "B" , "access_token" : "\u0061" } "#,
+            #"{"access_token":"a","token_type":"B","id_token":null,"expires_at":2,"obtained_at":1}"#,
+            #"{"access_token":"a","token_type":"B","scope":null,"expires_at":-2,"obtained_at":0}"#,
+        ])
+    func acceptsValidJSON(json: String) throws {
+        let fast = try #require(Self.read(json))
+        #expect(fast == Self.jsonDecoded(json))
+    }
+
+    @Test(
+        "anything the reader does not fully understand is left to JSONDecoder",
+        arguments: [
+            #"{"token_type":"B","expires_at":2,"obtained_at":1}"#, // no access_token
+            #"{"access_token":null,"token_type":"B","expires_at":2,"obtained_at":1}"#,
+            #"{"access_token":"a","expires_at":2,"obtained_at":1}"#, // no token_type
+            #"{"access_token":"a","token_type":"B","obtained_at":1}"#, // no expires_at
+            #"{"access_token":"a","token_type":"B","expires_at":2}"#,
+            #"{"access_token":"a","token_type":"B","expires_at":2.5,"obtained_at":1}"#,
+            #"{"access_token":"a","token_type":"B","expires_at":"2","obtained_at":1}"#,
+            #"{"access_token":"a","token_type":"B","expires_at":2,"obtained_at":1,"refresh":"x"}"#, // unknown key
+            #"{"access_token":"a","access_token":"b","token_type":"B","expires_at":2,"obtained_at":1}"#,
+            #"{"access_token":"a","token_type":"B","expires_at":2,"expires_at":3,"obtained_at":1}"#,
+            #"{"access_token":"a","token_type":"B","expires_at":2,"obtained_at":1} x"#,
+            "",
+        ])
+    func fallsBack(json: String) throws {
+        #expect(Self.read(json) == nil)
+        let payload = SecretBytes(copying: Array(json.utf8))
+        let decoded = Result { () throws(VaultError) in try PayloadCoding.decodeToken(payload) { "token" } }
+        if let expected = Self.jsonDecoded(json) {
+            #expect(try decoded.get() == expected)
+        } else {
+            #expect(throws: VaultError.corrupt("token authenticates but its contents do not decode")) {
+                try decoded.get()
+            }
+        }
+    }
+
+    @Test("a vault returns the same token, and the same error for a broken one, as the generic read")
+    func throughTheVault() throws {
+        try withTemporaryDirectory { directory in
+            let vault = try TestVault.create("\(directory)/vault.db")
+            try vault.addProfile("p", TestVault.profile(1))
+            try vault.addProfile("q", TestVault.profile(2))
+            let token = TestVault.token(1)
+            try vault.write { try $0.put(token, profile: "p", kind: .token) }
+            try vault.write { transaction in
+                try transaction.putPayload(
+                    SecretBytes(copying: Array(#"{"access_token":"#.utf8)), profile: "q", kind: .token, now: 1)
+            }
+            #expect(try vault.cachedToken(profile: "p") == token)
+            #expect(try vault.cachedToken(profile: "p") == vault.record(CachedToken.self, profile: "p", kind: .token))
+            #expect(try vault.cachedToken(profile: "missing") == nil)
+            #expect(
+                vaultError { _ = try vault.cachedToken(profile: "q") }
+                    == vaultError { _ = try vault.record(CachedToken.self, profile: "q", kind: .token) })
+        }
+    }
+}

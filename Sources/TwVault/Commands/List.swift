@@ -41,7 +41,7 @@ struct List: VaultCommand {
         var rows: [ProfileSummary] = []
         for name in names {
             let record = try vault.profile(name)
-            let token = try vault.record(CachedToken.self, profile: name, kind: .token)
+            let token = try vault.cachedToken(profile: name)
             let rotation = try vault.record(RotationState.self, profile: name, kind: .rotation)
             rows.append(
                 ProfileSummary(name: Names.display(name), record: record, token: token, rotation: rotation, now: now))

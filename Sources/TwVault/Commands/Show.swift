@@ -29,7 +29,7 @@ struct Show: VaultCommand {
         let now = access.context.now()
         var summary = ProfileSummary(
             name: name, record: try vault.profile(name),
-            token: try vault.record(CachedToken.self, profile: name, kind: .token),
+            token: try vault.cachedToken(profile: name),
             rotation: try vault.record(RotationState.self, profile: name, kind: .rotation), now: now)
         summary.extraVariables = try vault.record(VariablesRecord.self, profile: name, kind: .variables)?.names ?? []
         if json {

@@ -87,7 +87,7 @@ struct Status: VaultCommand {
         report.unlockSecondsLeft = max(0, opened.expiresAt - context.now())
         if let name = report.profile, report.profileExists == true, let record = try? vault.profile(name) {
             if let sid = context.env("TWILIO_ACCOUNT_SID") { report.accountSIDMatches = sid == record.accountSID }
-            if let cached = try? vault.record(CachedToken.self, profile: name, kind: .token) {
+            if let cached = try? vault.cachedToken(profile: name) {
                 report.accessTokenExpiresAt = Timestamps.rfc3339(cached.expiresAt)
             }
         }
