@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "TwilioAuth", "TwilioHTTP", "TwilioStandIn",
                 // A TLS server for the transport's tests.
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -36,13 +37,17 @@ import TwilioHTTP
         }
     }
 
-    /// Answers every request with 200 and a JSON body that repeats the method, target, host
-    /// field and body it received.
+    /// Answers `/redirect` with a 302 to `/elsewhere`, and every other request with 200 and a
+    /// JSON body that repeats the method, target, host field and body it received. Counts the
+    /// requests it has read.
     final class EchoHandler: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
+        private let requests: NIOLockedValueBox<Int>
         private var head: HTTPRequestHead?
         private var body = ""
+
+        init(requests: NIOLockedValueBox<Int>) { self.requests = requests }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -50,6 +55,16 @@ import TwilioHTTP
             case .body(var bytes): body += bytes.readString(length: bytes.readableBytes) ?? ""
             case .end:
                 let head = self.head!
+                requests.withLockedValue { $0 += 1 }
+                if head.uri == "/redirect" {
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Location", value: "/elsewhere")
+                    headers.add(name: "Content-Length", value: "0")
+                    let responseHead = HTTPResponseHead(version: .http1_1, status: .found, headers: headers)
+                    context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                    return
+                }
                 let text = """
                     {"method":"\(head.method.rawValue)","uri":"\(head.uri)",\
                     "host":"\(head.headers["Host"].first ?? "")","body":"\(body)"}
@@ -65,8 +80,12 @@ import TwilioHTTP
         }
     }
 
-    /// Runs `body` with the port of a TLS server presenting `certificate`.
-    static func withServer<T>(_ certificate: Certificate, _ body: (Int) async throws -> T) async throws -> T {
+    /// Runs `body` with the port of a TLS server presenting `certificate`, and the count of
+    /// requests it has read.
+    static func withServer<T>(
+        _ certificate: Certificate, _ body: (Int, NIOLockedValueBox<Int>) async throws -> T
+    ) async throws -> T {
+        let requests = NIOLockedValueBox(0)
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(file: certificate.certificate, format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(file: certificate.key, format: .pem)))
@@ -77,12 +96,12 @@ import TwilioHTTP
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(requests: requests))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         do {
-            let result = try await body(server.localAddress!.port!)
+            let result = try await body(server.localAddress!.port!, requests)
             try await server.close()
             try await group.shutdownGracefully()
             return result
@@ -95,7 +114,7 @@ import TwilioHTTP
 
     @Test func aTrustedCertificateForTheAddressCarriesTheExchange() async throws {
         let certificate = try Certificate(subjectAltName: "IP:127.0.0.1")
-        try await Self.withServer(certificate) { port in
+        try await Self.withServer(certificate) { port, requests in
             let transport = NIOHTTPTransport(limits: Fixture.limits, trustedCertificates: certificate.certificate)
             let response = try await transport.send(
                 HTTPRequest(
@@ -111,9 +130,24 @@ import TwilioHTTP
         }
     }
 
+    /// A redirect is the answer, never followed: credentials must not travel to where a 3xx
+    /// points.
+    @Test func aRedirectIsReturnedNotFollowed() async throws {
+        let certificate = try Certificate(subjectAltName: "IP:127.0.0.1")
+        try await Self.withServer(certificate) { port, requests in
+            let transport = NIOHTTPTransport(limits: Fixture.limits, trustedCertificates: certificate.certificate)
+            let response = try await transport.send(
+                HTTPRequest(method: .post, url: "https://127.0.0.1:\(port)/redirect", body: Array("secret=1".utf8)))
+            await transport.shutdown()
+            #expect(response.status == 302)
+            #expect(response.headers.contains { $0.name.lowercased() == "location" && $0.value == "/elsewhere" })
+            #expect(requests.withLockedValue { $0 } == 1)
+        }
+    }
+
     @Test func aCertificateOutsideTheTrustRootsIsRefused() async throws {
         let certificate = try Certificate(subjectAltName: "IP:127.0.0.1")
-        try await Self.withServer(certificate) { port in
+        try await Self.withServer(certificate) { port, requests in
             // The system's trust roots: a self-signed certificate is in none of them.
             let transport = NIOHTTPTransport(limits: Fixture.limits)
             await Self.expectRefused(transport, port: port)
@@ -122,7 +156,7 @@ import TwilioHTTP
 
     @Test func aTrustedCertificateForAnotherNameIsRefused() async throws {
         let certificate = try Certificate(subjectAltName: "DNS:api.example.invalid")
-        try await Self.withServer(certificate) { port in
+        try await Self.withServer(certificate) { port, requests in
             let transport = NIOHTTPTransport(limits: Fixture.limits, trustedCertificates: certificate.certificate)
             await Self.expectRefused(transport, port: port)
         }
