@@ -52,10 +52,6 @@ struct ProfileRecordReaderTests {
         Array(json.utf8).withUnsafeBytes { ProfileRecordReader.read($0) }
     }
 
-    static func jsonDecoded(_ json: String) -> ProfileRecord? {
-        try? JSONDecoder().decode(ProfileRecord.self, from: Data(json.utf8))
-    }
-
     @Test("every record the encoder writes reads back equal, and equal to JSONDecoder's reading")
     func roundTrip() throws {
         for record in Self.records() {
@@ -77,7 +73,7 @@ struct ProfileRecordReaderTests {
         ])
     func acceptsValidJSON(json: String) throws {
         let fast = try #require(Self.read(json))
-        #expect(fast == Self.jsonDecoded(json))
+        #expect(fast == jsonDecoded(json))
     }
 
     @Test(
@@ -116,14 +112,8 @@ struct ProfileRecordReaderTests {
         ])
     func fallsBack(json: String) throws {
         #expect(Self.read(json) == nil)
-        let payload = SecretBytes(copying: Array(json.utf8))
-        let decoded = Result { () throws(VaultError) in try PayloadCoding.decodeProfile(payload) { "profile 'p'" } }
-        if let expected = Self.jsonDecoded(json) {
-            #expect(try decoded.get() == expected)
-        } else {
-            #expect(throws: VaultError.corrupt("profile 'p' authenticates but its contents do not decode")) {
-                try decoded.get()
-            }
+        try expectJSONDecoderReading(json, what: "profile 'p'") { payload, what throws(VaultError) in
+            try PayloadCoding.decodeProfile(payload, what: what)
         }
     }
 
@@ -164,10 +154,6 @@ struct CachedTokenReaderTests {
         Array(json.utf8).withUnsafeBytes { CachedTokenReader.read($0) }
     }
 
-    static func jsonDecoded(_ json: String) -> CachedToken? {
-        try? JSONDecoder().decode(CachedToken.self, from: Data(json.utf8))
-    }
-
     @Test("every token the encoder writes reads back equal, and equal to JSONDecoder's reading")
     func roundTrip() throws {
         var tokens = [
@@ -197,7 +183,7 @@ struct CachedTokenReaderTests {
         ])
     func acceptsValidJSON(json: String) throws {
         let fast = try #require(Self.read(json))
-        #expect(fast == Self.jsonDecoded(json))
+        #expect(fast == jsonDecoded(json))
     }
 
     @Test(
@@ -218,14 +204,8 @@ struct CachedTokenReaderTests {
         ])
     func fallsBack(json: String) throws {
         #expect(Self.read(json) == nil)
-        let payload = SecretBytes(copying: Array(json.utf8))
-        let decoded = Result { () throws(VaultError) in try PayloadCoding.decodeToken(payload) { "token" } }
-        if let expected = Self.jsonDecoded(json) {
-            #expect(try decoded.get() == expected)
-        } else {
-            #expect(throws: VaultError.corrupt("token authenticates but its contents do not decode")) {
-                try decoded.get()
-            }
+        try expectJSONDecoderReading(json, what: "token") { payload, what throws(VaultError) in
+            try PayloadCoding.decodeToken(payload, what: what)
         }
     }
 
@@ -249,4 +229,28 @@ struct CachedTokenReaderTests {
                     == vaultError { _ = try vault.record(CachedToken.self, profile: "q", kind: .token) })
         }
     }
+}
+
+/// `decode` on `json` gives what `JSONDecoder` reads from it, or the error a record that does
+/// not decode gets.
+func expectJSONDecoderReading<T: Decodable & Equatable>(
+    _ json: String, what: String,
+    _ decode: (SecretBytes, () -> String) throws(VaultError) -> T,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let payload = SecretBytes(copying: Array(json.utf8))
+    let decoded = Result { () throws(VaultError) in try decode(payload) { what } }
+    if let expected: T = jsonDecoded(json) {
+        #expect(try decoded.get() == expected, sourceLocation: sourceLocation)
+    } else {
+        #expect(
+            throws: VaultError.corrupt("\(what) authenticates but its contents do not decode"),
+            sourceLocation: sourceLocation
+        ) { try decoded.get() }
+    }
+}
+
+/// What `JSONDecoder` reads from `json`, or nil.
+func jsonDecoded<T: Decodable>(_ json: String) -> T? {
+    try? JSONDecoder().decode(T.self, from: Data(json.utf8))
 }
