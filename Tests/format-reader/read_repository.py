@@ -19,10 +19,8 @@ import nacl.exceptions
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from read_vault import (  # noqa: E402  (the same primitives as the vault file)
-    CAP_MEM, CAP_OPS, FLOOR_MEM, FLOOR_OPS, Failure, kdf, keyed_hash, open_box, open_record, read_passphrase,
-    run)
-
-import nacl.pwhash.argon2id  # noqa: E402
+    CAP_MEM, CAP_OPS, FLOOR_MEM, FLOOR_OPS, Failure, kdf, keyed_hash, open_box, open_record,
+    open_with_passphrase, run)
 
 KIND = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -129,20 +127,7 @@ def main(argv):
     if not parsed:
         raise Failure(65, "no slots")
     slots = sorted((s for s in parsed if s is not None), key=lambda s: s[0].encode())
-    passphrase = read_passphrase()
-    dek = None
-    for label, ops, mem, salt, wrapped in slots:
-        kek = nacl.pwhash.argon2id.kdf(32, passphrase, salt, opslimit=ops, memlimit=mem)
-        try:
-            inner = open_box(wrapped, kek)
-        except nacl.exceptions.CryptoError:
-            continue
-        if inner[:16] != vault_id:
-            raise Failure(65, f"slot {label} belongs to another vault")
-        dek = inner[16:]
-        break
-    if dek is None:
-        raise Failure(77, "wrong passphrase")
+    dek = open_with_passphrase(slots, vault_id)
     if kdf(6, b"vaultkid", dek)[:16] != key_id:
         raise Failure(65, "the header names another data key")
 

@@ -153,8 +153,14 @@ def unlock_with_passphrase(slots, vault_id):
             raise Failure(78, f"slot {label}: KDF limits outside policy")
         if len(salt) != 16 or len(wrapped) != 88:
             raise Failure(65, f"slot {label}: wrong field sizes")
+    return open_with_passphrase([(label, ops, mem, salt, wrapped) for label, _, ops, mem, salt, wrapped in slots],
+                                vault_id)
+
+
+def open_with_passphrase(slots, vault_id):
+    """The data key from the first of (label, ops, mem, salt, wrapped) the passphrase opens."""
     passphrase = read_passphrase()
-    for label, algorithm, ops, mem, salt, wrapped in slots:
+    for label, ops, mem, salt, wrapped in slots:
         kek = nacl.pwhash.argon2id.kdf(32, passphrase, salt, opslimit=ops, memlimit=mem)
         try:
             inner = open_box(wrapped, kek)
