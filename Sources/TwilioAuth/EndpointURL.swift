@@ -113,6 +113,11 @@ public struct EndpointURL: Sendable, Equatable {
         return false
     }
 
+    /// True when the host is an IP address literal (dotted quad or IPv6) rather than a name.
+    public var isIPAddress: Bool {
+        Self.dottedQuad(host) != nil || (host.contains(":") && Self.isIPv6Literal(host[...]))
+    }
+
     /// The four octets of `text` when it is exactly four decimal numbers 0–255 separated by
     /// dots, none with a leading zero; nil for every other form.
     static func dottedQuad(_ text: String) -> [UInt8]? {

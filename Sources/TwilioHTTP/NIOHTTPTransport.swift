@@ -62,14 +62,9 @@ public actor NIOHTTPTransport: HTTPTransport {
 
     public func send(_ request: HTTPRequest) async throws(TwilioError) -> HTTPResponse {
         let endpoint = try EndpointURL.validate(request.url)
-        let target: Target
         do {
             let loop = try groupCreatingIfNeeded(host: endpoint.host).next()
-            target = try Target(endpoint, loop: loop, tls: tlsContext(endpoint))
-        } catch {
-            throw Self.mapped(error, host: endpoint.host, limits: limits)
-        }
-        do {
+            let target = Target(endpoint, loop: loop, tls: try tlsContext(endpoint))
             return try await Self.exchange(request, with: target, limits: limits)
         } catch {
             throw Self.mapped(error, host: endpoint.host, limits: limits)
@@ -135,12 +130,7 @@ public actor NIOHTTPTransport: HTTPTransport {
 
         /// The name the certificate must carry, also sent as SNI; an address literal is
         /// checked against the certificate's IP addresses instead.
-        var serverName: String? {
-            var v4 = in_addr()
-            var v6 = in6_addr()
-            let isAddress = inet_pton(AF_INET, endpoint.host, &v4) == 1 || inet_pton(AF_INET6, endpoint.host, &v6) == 1
-            return isAddress ? nil : endpoint.host
-        }
+        var serverName: String? { endpoint.isIPAddress ? nil : endpoint.host }
     }
 
     struct WholeRequestTimeout: Error {}

@@ -68,6 +68,17 @@ import TwilioStandIn
         #expect(try EndpointURL.validate("http://LOCALHOST:8080/x").host == "localhost")
     }
 
+    /// What the transport sends as SNI: a name, never an address literal.
+    @Test func addressLiteralsAreToldFromNames() throws {
+        for (url, address) in [
+            ("https://127.0.0.1/", true), ("https://10.1.2.3:8443/", true), ("https://[::1]/", true),
+            ("https://[2001:db8::7]/", true), ("https://api.twilio.com/", false), ("https://localhost/", false),
+            ("https://127.1/", false), ("https://1.2.3.4.example/", false),
+        ] {
+            #expect(try EndpointURL.validate(url).isIPAddress == address, "\(url)")
+        }
+    }
+
     @Test func hostAndPortAreParsed() throws {
         let url = try EndpointURL.validate("http://[::1]:8080/v2/token?x=1")
         #expect(url.host == "::1")
