@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "twilio-standin", targets: ["twilio-standin"]),
         // For the fuzz harnesses, a package of their own that depends on this one (Fuzz/Package.swift).
         .library(name: "ShellSyntax", targets: ["ShellSyntax"]),
+        .library(name: "SystemCalls", targets: ["SystemCalls"]),
         .library(name: "TwilioAuth", targets: ["TwilioAuth"]),
         .library(name: "Vault", targets: ["Vault"]),
         .library(name: "VaultCrypto", targets: ["VaultCrypto"]),

@@ -19,7 +19,11 @@ let package = Package(
         // libFuzzer's entry points, declared for Swift (the library is linked by -sanitize=fuzzer).
         .systemLibrary(name: "CLibFuzzer", path: "CLibFuzzer"),
         // The driver every harness's main calls, and the real-shell oracle.
-        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Support"),
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["CLibFuzzer", .product(name: "SystemCalls", package: "twvault")],
+            path: "Support"
+        ),
 
         .executableTarget(
             name: "token-response",

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 // Runs a real shell for the fuzz harnesses' oracles. Shared by env-file and shell-quoting.
 
@@ -18,7 +19,7 @@ public enum ShellOracle {
         process.standardInput = input
         do { try process.run() } catch { return nil }
         // Raw reads and writes retried on EINTR: FileHandle's own end the harness with a
-        // fatal error when a signal (the child's SIGCHLD) interrupts them.
+        // fatal error when a signal (libFuzzer's timer) interrupts them.
         writeAll(stdin, to: input.fileHandleForWriting.fileDescriptor)
         try? input.fileHandleForWriting.close()
         let data = readAll(output.fileHandleForReading.fileDescriptor)
@@ -30,24 +31,17 @@ public enum ShellOracle {
     /// Writes `bytes`; a shell that exits without reading its input (EPIPE) is not an error.
     static func writeAll(_ bytes: [UInt8], to fd: Int32) {
         signal(SIGPIPE, SIG_IGN)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        _ = bytes.withUnsafeBytes { SystemCall.writeAll(fd, $0) }
     }
 
-    /// Reads until end of file.
+    /// Reads until end of file (or a read error).
     static func readAll(_ fd: Int32) -> [UInt8] {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                SystemCall.retrying { read(fd, bytes.baseAddress, bytes.count) }
+            }
             if count <= 0 { return data }
             data += buffer[..<count]
         }
